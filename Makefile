@@ -1,0 +1,55 @@
+# bandian — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install system-deps run test lint format check bench worker clean
+
+help: ## Show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the pinned dependencies
+
+system-deps: ## Install Debian packages: Chromium (browser tests) and a CJK font (PDFs)
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "wenquanyi zen hei"; then \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
+	fi
+
+run: install ## Migrate the SQLite database, load the demo data and serve on http://127.0.0.1:8000
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: install ## Run the background worker (TASKS_BACKEND=database)
+	$(PY) manage.py db_worker
+
+lint: install ## ruff (format and check) and mypy
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+format: install ## Reformat and fix what ruff can
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: install system-deps lint ## Linters and the whole test suite (DATABASE_URL picks the database)
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest -n 2 -q
+
+bench: install ## Benchmarks (see docs/operations.md); prints the figures
+	$(PY) -m bench
+
+clean: ## Remove the environment, the database and uploaded files
+	rm -rf $(VENV) db.sqlite3* media staticfiles

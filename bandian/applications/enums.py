@@ -1,0 +1,65 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CustomerClass(models.TextChoices):
+    RESIDENTIAL = "residential", _("居民用户")
+    LV_SANLING = "lv_sanling", _("低压小微企业（三零）")
+    LV_GENERAL = "lv_general", _("低压非居民用户")
+    HV_SINGLE = "hv_single", _("高压单电源用户")
+    HV_DUAL = "hv_dual", _("高压双电源用户")
+
+
+class Status(models.TextChoices):
+    """Derived from the timeline and stored for queries; only services write it."""
+
+    DRAFT = "draft", _("草稿")
+    IN_PROGRESS = "in_progress", _("办理中")
+    PAUSED = "paused", _("客户原因暂停")
+    ENERGISED = "energised", _("已接电")
+    WITHDRAWN = "withdrawn", _("已撤回")
+    CANCELLED = "cancelled", _("已取消")
+
+    @classmethod
+    def open_states(cls) -> list[str]:
+        return [cls.IN_PROGRESS, cls.PAUSED]
+
+    @classmethod
+    def closed_states(cls) -> list[str]:
+        return [cls.ENERGISED, cls.WITHDRAWN, cls.CANCELLED]
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("网上申请")
+    COUNTER = "counter", _("营业厅代办")
+    API = "api", _("接口")
+    IMPORT = "import", _("数据导入")
+
+
+class EventType(models.TextChoices):
+    CREATED = "created", _("创建申请")
+    DOCUMENT_UPLOADED = "document_uploaded", _("上传资料")
+    SUBMITTED = "submitted", _("提交申请")
+    ASSIGNED = "assigned", _("分配客户经理和项目经理")
+    STAGE_COMPLETED = "stage_completed", _("完成环节")
+    PAUSED = "paused", _("客户原因暂停")
+    RESUMED = "resumed", _("恢复办理")
+    APPROVAL_STARTED = "approval_started", _("外线工程审批开始")
+    APPROVAL_COMPLETED = "approval_completed", _("外线工程审批完成")
+    VISIT = "visit", _("客户到现场办理")
+    WITHDRAWN = "withdrawn", _("申请人撤回")
+    CANCELLED = "cancelled", _("取消申请")
+
+
+# Event types of the interchange format (requirements §5); the others are bandian's own.
+INTERCHANGE_TYPES = {
+    EventType.SUBMITTED,
+    EventType.STAGE_COMPLETED,
+    EventType.PAUSED,
+    EventType.RESUMED,
+    EventType.APPROVAL_STARTED,
+    EventType.APPROVAL_COMPLETED,
+    EventType.VISIT,
+    EventType.WITHDRAWN,
+    EventType.CANCELLED,
+}

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from bandian.api import api
+from bandian.disclosure import views as disclosure_views
+
+urlpatterns = [
+    path("", disclosure_views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("bandian.accounts.urls")),
+    path("applications/", include("bandian.applications.urls")),
+    path("notify/", include("bandian.notify.urls")),
+    path("public/", include("bandian.disclosure.urls")),
+    path("supervision/", include("bandian.supervision.urls")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+]

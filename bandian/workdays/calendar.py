@@ -1,0 +1,207 @@
+"""Official working-day arithmetic: pure functions over a calendar held in memory.
+
+A working day is a date in Asia/Shanghai that is a weekday and not a holiday, or a weekend day
+declared a make-up working day (调休上班). The working time of an interval is its length after
+removing every non-working date, 24 hours making one working day (requirements §4).
+
+The calendar keeps a prefix sum of working days, so that the working time of any interval and
+any deadline are computed in O(log n) whatever their length. A computation that touches a year
+the calendar does not hold raises CalendarYearMissing: it never guesses.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import accumulate
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DAY = 86400  # seconds of working time in one working day
+ONE_DAY = dt.timedelta(days=1)
+
+
+class CalendarYearMissing(LookupError):
+    def __init__(self, year: int) -> None:
+        self.year = year
+        super().__init__(f"the working-day calendar holds no data for {year}; load that year's official arrangement")
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Working days of the years held, from Jan 1 of the first to Dec 31 of the last."""
+
+    years: frozenset[int]
+    holidays: frozenset[dt.date]
+    makeup_days: frozenset[dt.date]
+    first: dt.date = field(init=False)
+    last: dt.date = field(init=False)
+    _cum: list[int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.years:
+            object.__setattr__(self, "first", dt.date(1, 1, 1))
+            object.__setattr__(self, "last", dt.date(1, 1, 1))
+            object.__setattr__(self, "_cum", [0])
+            return
+        first = dt.date(min(self.years), 1, 1)
+        last = dt.date(max(self.years), 12, 31)
+        flags = []
+        day = first
+        while day <= last:
+            flags.append(1 if self._is_working(day) else 0)
+            day += ONE_DAY
+        object.__setattr__(self, "first", first)
+        object.__setattr__(self, "last", last)
+        # _cum[i] = working days among the first i days of the span.
+        object.__setattr__(self, "_cum", [0, *accumulate(flags)])
+
+    def _is_working(self, day: dt.date) -> bool:
+        if day in self.makeup_days:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
+
+    # Dates.
+
+    def check(self, first: dt.date, last: dt.date | None = None) -> None:
+        """Raise CalendarYearMissing for the first year in [first, last] that is not held."""
+        for year in range(first.year, (last or first).year + 1):
+            if year not in self.years:
+                raise CalendarYearMissing(year)
+
+    def is_working_day(self, day: dt.date) -> bool:
+        self.check(day)
+        return self._is_working(day)
+
+    def _index(self, day: dt.date) -> int:
+        return (day - self.first).days
+
+    def workdays_between(self, a: dt.date, b: dt.date) -> int:
+        """Working days from a to b, both included (0 when b is before a)."""
+        if b < a:
+            return 0
+        self.check(a, b)
+        return self._cum[self._index(b) + 1] - self._cum[self._index(a)]
+
+    def add_workdays(self, day: dt.date, n: int) -> dt.date:
+        """The date n working days after day (before it for negative n); day itself for n = 0."""
+        self.check(day)
+        if n == 0:
+            return day
+        i = self._index(day)
+        if n > 0:
+            target = self._cum[i + 1] + n
+            j = bisect.bisect_left(self._cum, target)
+            if j >= len(self._cum):
+                raise CalendarYearMissing(self.last.year + 1)
+            result = self.first + dt.timedelta(days=j - 1)
+        else:
+            target = self._cum[i] + n + 1  # the working day whose _cum[j + 1] reaches this
+            if target < 1:
+                raise CalendarYearMissing(self.first.year - 1)
+            j = bisect.bisect_left(self._cum, target)
+            result = self.first + dt.timedelta(days=j - 1)
+        self.check(day, result) if result >= day else self.check(result, day)
+        return result
+
+    # Instants.
+
+    def working_seconds(self, start: dt.datetime, end: dt.datetime) -> int | float:
+        """Working time of [start, end] in seconds (0 when end is not after start)."""
+        if end <= start:
+            return 0
+        s = start.astimezone(SHANGHAI).replace(tzinfo=None)
+        e = end.astimezone(SHANGHAI).replace(tzinfo=None)
+        d0, d1 = s.date(), e.date()
+        self.check(d0, d1)
+        i0, i1 = self._index(d0), self._index(d1)
+        cum = self._cum
+        if i0 == i1:
+            return (e - s).total_seconds() if cum[i0 + 1] - cum[i0] else 0
+        total: float = 0.0
+        if cum[i0 + 1] - cum[i0]:
+            total += (dt.datetime.combine(d0 + ONE_DAY, dt.time()) - s).total_seconds()
+        total += (cum[i1] - cum[i0 + 1]) * DAY
+        if cum[i1 + 1] - cum[i1]:
+            total += (e - dt.datetime.combine(d1, dt.time())).total_seconds()
+        return total
+
+    def deadline(self, start: dt.datetime, seconds: float) -> dt.datetime:
+        """The instant at which `seconds` of working time have accumulated after start."""
+        s = start.astimezone(SHANGHAI).replace(tzinfo=None)
+        d0 = s.date()
+        self.check(d0)
+        if seconds <= 0:
+            return start
+        i0 = self._index(d0)
+        cum = self._cum
+        need = float(seconds)
+        if cum[i0 + 1] - cum[i0]:
+            left_today = (dt.datetime.combine(d0 + ONE_DAY, dt.time()) - s).total_seconds()
+            if need <= left_today:
+                return start + dt.timedelta(seconds=need)
+            need -= left_today
+        full, rem = divmod(need, DAY)
+        target = cum[i0 + 1] + int(full) + (1 if rem else 0)
+        j = bisect.bisect_left(cum, target)
+        if j >= len(cum):
+            raise CalendarYearMissing(self.last.year + 1)
+        day = self.first + dt.timedelta(days=j - 1)  # the working day on which it ends
+        self.check(d0, day)
+        midnight = dt.datetime.combine(day, dt.time(), tzinfo=SHANGHAI)
+        end = midnight + dt.timedelta(seconds=rem) if rem else midnight + ONE_DAY
+        return end.astimezone(start.tzinfo)
+
+
+Interval = tuple[dt.datetime, dt.datetime]
+
+
+def union(intervals: Iterable[Interval]) -> list[Interval]:
+    """Merge overlapping or touching intervals; empty ones vanish."""
+    merged: list[Interval] = []
+    for start, end in sorted(i for i in intervals if i[1] > i[0]):
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def clip(intervals: Iterable[Interval], start: dt.datetime, end: dt.datetime) -> list[Interval]:
+    return [(max(s, start), min(e, end)) for s, e in intervals if min(e, end) > max(s, start)]
+
+
+def working_seconds_of(cal: WorkCalendar, intervals: Iterable[Interval]) -> float:
+    """Working time of a union of intervals."""
+    return float(sum(cal.working_seconds(s, e) for s, e in union(intervals)))
+
+
+def deadline_excluding(
+    cal: WorkCalendar, start: dt.datetime, seconds: float, excluded: Iterable[Interval]
+) -> dt.datetime | None:
+    """When `seconds` of working time have run from start, the clock stopped during `excluded`.
+
+    None when the clock is stopped by an interval that has not ended (its end is None-free here:
+    callers pass open intervals ending at a far future instant and get None back past it).
+    """
+    at = start
+    need = float(seconds)
+    for ex_start, ex_end in union(excluded):
+        if ex_end <= at:
+            continue
+        if ex_start > at:
+            available = cal.working_seconds(at, ex_start)
+            if need <= available:
+                return cal.deadline(at, need)
+            need -= available
+        at = max(at, ex_end)
+        if at >= OPEN_END:
+            return None
+    return cal.deadline(at, need)
+
+
+# The end given to an interval still open (a pause not yet resumed) when a deadline is sought.
+OPEN_END = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)

@@ -1,0 +1,45 @@
+"""The calendar as held in the database, cached in memory per process."""
+
+from __future__ import annotations
+
+import time
+
+from bandian.workdays.calendar import WorkCalendar
+from bandian.workdays.models import CalendarYear, SpecialDay
+
+_cached: tuple[tuple[int, str], WorkCalendar] | None = None
+_checked_at = 0.0
+RECHECK_SECONDS = 30.0
+
+
+def _version() -> tuple[int, str]:
+    years = CalendarYear.objects.order_by("-loaded_at").values_list("loaded_at", flat=True)
+    latest = years.first()
+    return (CalendarYear.objects.count(), latest.isoformat() if latest else "")
+
+
+def build_calendar() -> WorkCalendar:
+    days = SpecialDay.objects.values_list("date", "kind")
+    return WorkCalendar(
+        years=frozenset(CalendarYear.objects.values_list("year", flat=True)),
+        holidays=frozenset(d for d, k in days if k == SpecialDay.Kind.HOLIDAY),
+        makeup_days=frozenset(d for d, k in days if k == SpecialDay.Kind.MAKEUP),
+    )
+
+
+def get_calendar() -> WorkCalendar:
+    """The calendar in force; a year loaded by another process shows within RECHECK_SECONDS."""
+    global _cached, _checked_at
+    now = time.monotonic()
+    if _cached is not None and now - _checked_at < RECHECK_SECONDS:
+        return _cached[1]
+    version = _version()
+    if _cached is None or _cached[0] != version:
+        _cached = (version, build_calendar())
+    _checked_at = now
+    return _cached[1]
+
+
+def forget_calendar() -> None:
+    global _cached
+    _cached = None
