@@ -21,10 +21,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP) ## Create .venv and install the pinned dependencies
 
-system-deps: ## Install Debian packages: Chromium (browser tests) and a CJK font (PDFs)
-	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "wenquanyi zen hei"; then \
+system-deps: ## Install Debian packages: Chromium (browser tests), a CJK font (PDFs), gettext
+	@if ! command -v chromium >/dev/null || ! command -v msgfmt >/dev/null || ! fc-list 2>/dev/null | grep -qi "wenquanyi zen hei"; then \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-zenhei gettext >/dev/null; \
 	fi
 
 run: install ## Migrate the SQLite database, load the demo data and serve on http://127.0.0.1:8000

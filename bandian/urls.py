@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("bandian.accounts.urls")),
     path("applications/", include("bandian.applications.urls")),
     path("notify/", include("bandian.notify.urls")),
+    path("policy/", include("bandian.policy.urls")),
     path("public/", include("bandian.disclosure.urls")),
     path("supervision/", include("bandian.supervision.urls")),
     path("api/v1/", api.urls),
