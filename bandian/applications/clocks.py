@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from bandian.workdays.calendar import (
     DAY,
     OPEN_END,
+    CalendarYearMissing,
     Interval,
     WorkCalendar,
     clip,
@@ -27,6 +28,9 @@ from bandian.workdays.calendar import (
     union,
     working_seconds_of,
 )
+
+# Statuses after which the timeline changes no clock (visits are still counted).
+TERMINAL = frozenset({"energised", "withdrawn", "cancelled"})
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class Clocks:
     pauses: list[Pause] = field(default_factory=list)
     visits: int = 0
     stages_completed: int = 0
+    deadline_missing_year: int | None = None
 
 
 def compute_clocks(
@@ -84,8 +89,14 @@ def compute_clocks(
     limit_clock: str,
     now: dt.datetime,
     clock_start: dt.datetime | None = None,
+    deadlines: bool = True,
 ) -> Clocks:
-    """Derive status, clocks and deadlines from events in time order."""
+    """Derive status, clocks and deadlines from events in time order.
+
+    With `deadlines=False` (reports over closed applications) the deadlines, the current stage
+    and the per-stage clocks are left out (None, "" and []): only the three clocks, the status
+    and the counts are computed, at a fraction of the cost.
+    """
     submitted_at: dt.datetime | None = None
     energised_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
@@ -96,20 +107,29 @@ def compute_clocks(
     open_pause: tuple[dt.datetime, str] | None = None
     approvals: list[Interval] = []
     open_approval: dt.datetime | None = None
+    approvals_running = 0  # department cases in progress: A runs from the first intake to the last decision
     visits = 0
+    step_list = list(steps)
 
     for ev in events:
         t = ev.type
+        if t == "visit":
+            visits += 1
+            continue
+        if status in TERMINAL:
+            continue  # nothing changes a closed application's clocks
+        if submitted_at is None and t not in ("submitted", "withdrawn", "cancelled"):
+            continue  # no clock runs before submission
         if t == "submitted" and submitted_at is None:
             submitted_at = ev.at
             status = "in_progress"
-        elif t == "stage_completed" and ev.stage not in completed:
+        elif t == "stage_completed" and ev.stage in step_list and ev.stage not in completed:
             completed[ev.stage] = ev.at
-            if ev.stage == steps[-1]:
+            if ev.stage == step_list[-1]:
                 energised_at = ev.at
                 status = "energised"
             else:
-                stage_index = max(stage_index, list(steps).index(ev.stage) + 1) if ev.stage in steps else stage_index
+                stage_index = max(stage_index, step_list.index(ev.stage) + 1)
         elif t == "paused" and open_pause is None:
             open_pause = (ev.at, ev.reason)
             status = "paused"
@@ -117,13 +137,15 @@ def compute_clocks(
             pauses.append(Pause(open_pause[0], ev.at, open_pause[1]))
             open_pause = None
             status = "in_progress"
-        elif t == "approval_started" and open_approval is None:
-            open_approval = ev.at
-        elif t == "approval_completed" and open_approval is not None:
-            approvals.append((open_approval, ev.at))
-            open_approval = None
-        elif t == "visit":
-            visits += 1
+        elif t == "approval_started":
+            if approvals_running == 0:
+                open_approval = ev.at
+            approvals_running += 1
+        elif t == "approval_completed" and approvals_running > 0:
+            approvals_running -= 1
+            if approvals_running == 0 and open_approval is not None:
+                approvals.append((open_approval, ev.at))
+                open_approval = None
         elif t in ("withdrawn", "cancelled"):
             closed_at = ev.at
             status = t
@@ -146,26 +168,41 @@ def compute_clocks(
         approval = working_seconds_of(cal, approval_intervals) / DAY
 
     # Deadlines: the class's limit on its clock, stopped while paused (and, on the utility
-    # clock, while the departments approve). A pause still open stops the deadline altogether.
-    excluded_for_deadline = [(p.start, p.end or OPEN_END) for p in pauses]
+    # clock, while the departments approve). A pause still open stops the deadline altogether,
+    # unless the application is closed: then it ended with the application.
+    open_end = end if status in TERMINAL else OPEN_END
+    excluded_for_deadline = [(p.start, p.end or open_end) for p in pauses]
     if limit_clock == "utility":
-        excluded_for_deadline += approvals + ([(open_approval, OPEN_END)] if open_approval is not None else [])
+        excluded_for_deadline += approvals + ([(open_approval, open_end)] if open_approval is not None else [])
     measured = [(s, e) for s, e in excluded_for_deadline]
 
     stage_clocks: list[StageClock] = []
     due_at = stage_due_at = None
     current_stage = ""
-    if start is not None:
-        total_days = sum(step_limits[s] for s in steps)
-        due_at = deadline_excluding(cal, start, total_days * DAY, excluded_for_deadline)
+    if status in ("in_progress", "paused") and stage_index < len(step_list):
+        current_stage = step_list[stage_index]
+    # A deadline that runs into a year the calendar does not hold is unknown, never guessed:
+    # it is None, and the year is reported so that pages can say which year must be loaded.
+    deadline_missing_year: int | None = None
+
+    def deadline(begin: dt.datetime, workdays: int) -> dt.datetime | None:
+        nonlocal deadline_missing_year
+        try:
+            return deadline_excluding(cal, begin, workdays * DAY, excluded_for_deadline)
+        except CalendarYearMissing as exc:
+            deadline_missing_year = deadline_missing_year or exc.year
+            return None
+
+    if start is not None and deadlines:
+        due_at = deadline(start, sum(step_limits[s] for s in steps))
         stage_start: dt.datetime | None = start
-        for i, stage in enumerate(steps):
+        for stage in steps:
             limit = step_limits[stage]
             done = completed.get(stage)
             if stage_start is None:
                 stage_clocks.append(StageClock(stage, limit, None, None, None, 0.0))
                 continue
-            stage_due = deadline_excluding(cal, stage_start, limit * DAY, excluded_for_deadline)
+            stage_due = deadline(stage_start, limit)
             stop = done or end
             used = 0.0
             if stop > stage_start:
@@ -173,8 +210,7 @@ def compute_clocks(
                 gone = working_seconds_of(cal, union(clip([(s, min(e, end)) for s, e in measured], stage_start, stop)))
                 used = (span - gone) / DAY
             stage_clocks.append(StageClock(stage, limit, stage_start, done, stage_due, used))
-            if done is None and status in ("in_progress", "paused") and i == stage_index:
-                current_stage = stage
+            if stage == current_stage:
                 stage_due_at = stage_due
             stage_start = done if done is not None else None
 
@@ -198,4 +234,5 @@ def compute_clocks(
         pauses=pauses,
         visits=visits,
         stages_completed=len(completed),
+        deadline_missing_year=deadline_missing_year,
     )

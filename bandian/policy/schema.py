@@ -8,13 +8,28 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 CustomerClass = Literal["residential", "lv_sanling", "lv_general", "hv_single", "hv_dual"]
 ClockName = Literal["full_process", "utility", "approval"]
 AreaClass = Literal["central", "urban", "town", "rural"]
+# Codes of pause reasons, documents and stages: they are stored and exchanged (requirements §5).
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class RuleError(ValueError):
+    """A check across fields failed; `key` is the path, below the model checked, of the culprit.
+
+    The loader appends it to pydantic's location, so that the error names the exact key, e.g.
+    `classes.lv_sanling.limits[1].steps` rather than the class as a whole.
+    """
+
+    def __init__(self, key: tuple[str | int, ...], message: str) -> None:
+        self.key = key
+        self.message = message
+        super().__init__(message)
 
 
 class Strict(BaseModel):
@@ -50,12 +65,15 @@ class Limit(Strict):
 
     @model_validator(mode="after")
     def steps_add_up(self) -> Limit:
+        for stage, days in self.steps.items():
+            if days <= 0:
+                raise RuleError(("steps", stage), "every step needs a positive number of working days")
         if sum(self.steps.values()) != self.total:
-            raise ValueError(f"steps add up to {sum(self.steps.values())}, not to the total {self.total}")
-        if any(days <= 0 for days in self.steps.values()):
-            raise ValueError("every step needs a positive number of working days")
+            raise RuleError(
+                ("steps",), f"the steps add up to {sum(self.steps.values())}, not to the total {self.total}"
+            )
         if self.valid_to is not None and self.valid_to < self.valid_from:
-            raise ValueError("'to' is before 'from'")
+            raise RuleError(("to",), f"{self.valid_to} is before 'from' ({self.valid_from})")
         return self
 
     def applies_on(self, day: dt.date) -> bool:
@@ -75,18 +93,28 @@ class ClassRule(Labelled):
     @model_validator(mode="after")
     def consistent(self) -> ClassRule:
         if len(self.steps) > self.steps_max:
-            raise ValueError(f"{len(self.steps)} steps listed, the plan allows {self.steps_max}")
+            raise RuleError(("steps",), f"{len(self.steps)} steps listed, the plan allows {self.steps_max} (steps_max)")
+        if len(set(self.steps)) != len(self.steps):
+            raise RuleError(("steps",), "a step is listed twice")
         if len(self.documents) > self.documents_max:
-            raise ValueError(f"{len(self.documents)} documents listed, the plan allows {self.documents_max}")
+            raise RuleError(
+                ("documents",), f"{len(self.documents)} documents listed, the plan allows {self.documents_max}"
+            )
+        if len(set(self.documents)) != len(self.documents):
+            raise RuleError(("documents",), "a document is listed twice")
         if self.steps[-1] != "connect":
-            raise ValueError("the last step must be 'connect' (energisation)")
+            raise RuleError(("steps",), "the last step must be 'connect' (energisation)")
         for i, limit in enumerate(self.limits):
             if set(limit.steps) != set(self.steps):
-                raise ValueError(f"limits[{i}].steps must name exactly the steps {self.steps}")
-        ordered = sorted(self.limits, key=lambda lim: lim.valid_from)
-        for earlier, later in itertools.pairwise(ordered):
+                raise RuleError(("limits", i, "steps"), f"must name exactly the steps {self.steps}")
+        ordered = sorted(enumerate(self.limits), key=lambda pair: pair[1].valid_from)
+        for (_, earlier), (j, later) in itertools.pairwise(ordered):
             if earlier.valid_to is None or earlier.valid_to >= later.valid_from:
-                raise ValueError(f"limits from {earlier.valid_from} and {later.valid_from} overlap")
+                raise RuleError(
+                    ("limits", j, "from"),
+                    f"the limit from {later.valid_from} overlaps the one from {earlier.valid_from}"
+                    + (" (which has no 'to')" if earlier.valid_to is None else f" (to {earlier.valid_to})"),
+                )
         return self
 
     def limit_on(self, day: dt.date) -> Limit | None:
@@ -96,6 +124,7 @@ class ClassRule(Labelled):
 class Approval(Strict):
     low_voltage_workdays: int = Field(gt=0)
     high_voltage_workdays: int = Field(gt=0)
+    parallel_workdays: int = Field(gt=0)
     commitment_max_kv: float = Field(gt=0)
     commitment_max_length_m: float = Field(gt=0)
     commitment_excludes_wells: bool
@@ -136,9 +165,9 @@ class ReliabilityTarget(Strict):
 class Policy(Strict):
     policy: PolicyMeta
     counting: Counting
-    pause_reasons: dict[str, Labelled] = Field(min_length=1)
-    documents: dict[str, Labelled] = Field(min_length=1)
-    stages: dict[str, Labelled] = Field(min_length=1)
+    pause_reasons: dict[Code, Labelled] = Field(min_length=1)
+    documents: dict[Code, Labelled] = Field(min_length=1)
+    stages: dict[Code, Labelled] = Field(min_length=1)
     classes: dict[CustomerClass, ClassRule]
     approval: Approval
     sanling: Sanling
@@ -158,18 +187,31 @@ class Policy(Strict):
     def references(self) -> Policy:
         missing_classes = {"residential", "lv_sanling", "lv_general", "hv_single", "hv_dual"} - set(self.classes)
         if missing_classes:
-            raise ValueError(f"classes: missing {sorted(missing_classes)}")
+            raise RuleError(("classes",), f"missing {', '.join(sorted(missing_classes))}")
         for code, rule in self.classes.items():
-            for doc in rule.documents:
+            expected = "high" if code.startswith("hv_") else "low"
+            if rule.voltage != expected:
+                raise RuleError(("classes", code, "voltage"), f"{code} is a {expected}-voltage class")
+            for j, doc in enumerate(rule.documents):
                 if doc not in self.documents:
-                    raise ValueError(f"classes.{code}.documents: {doc!r} is not defined in [documents]")
-            for stage in rule.steps:
+                    raise RuleError(("classes", code, "documents", j), f"{doc!r} is not defined in [documents]")
+            for j, stage in enumerate(rule.steps):
                 if stage not in self.stages:
-                    raise ValueError(f"classes.{code}.steps: {stage!r} is not defined in [stages]")
+                    raise RuleError(("classes", code, "steps", j), f"{stage!r} is not defined in [stages]")
+        keys: set[str] = set()
         for i, zi in enumerate(self.zero_investment):
-            for county in zi.counties:
+            if zi.key in keys:
+                raise RuleError(("zero_investment", i, "key"), f"{zi.key!r} is used twice")
+            keys.add(zi.key)
+            for j, county in enumerate(zi.counties):
                 if county not in self.counties:
-                    raise ValueError(f"zero_investment[{i}].counties: {county!r} is not in [counties]")
+                    raise RuleError(("zero_investment", i, "counties", j), f"{county!r} is not in [counties]")
+        for i, target in enumerate(self.reliability):
+            if target.to_year is not None and target.to_year < target.from_year:
+                raise RuleError(("reliability", i, "to_year"), f"{target.to_year} is before from_year")
+            for j, other in enumerate(self.reliability[:i]):
+                if target.from_year <= (other.to_year or 9999) and other.from_year <= (target.to_year or 9999):
+                    raise RuleError(("reliability", i, "from_year"), f"overlaps the years of reliability[{j}]")
         return self
 
     # Lookups the rest of the code uses.

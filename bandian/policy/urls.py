@@ -1,2 +1,8 @@
+from django.urls import path
+
+from bandian.policy import views
+
 app_name = "policy"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.show, name="show"),
+]

@@ -71,6 +71,12 @@ class WorkCalendar:
             if year not in self.years:
                 raise CalendarYearMissing(year)
 
+    def _check_back(self, last: dt.date, first: dt.date) -> None:
+        """Like check, walking back in time: name the latest year of [first, last] not held."""
+        for year in range(last.year, first.year - 1, -1):
+            if year not in self.years:
+                raise CalendarYearMissing(year)
+
     def is_working_day(self, day: dt.date) -> bool:
         self.check(day)
         return self._is_working(day)
@@ -86,7 +92,11 @@ class WorkCalendar:
         return self._cum[self._index(b) + 1] - self._cum[self._index(a)]
 
     def add_workdays(self, day: dt.date, n: int) -> dt.date:
-        """The date n working days after day (before it for negative n); day itself for n = 0."""
+        """The date n working days after day (before it for negative n); day itself for n = 0.
+
+        A year not held that the count would cross raises CalendarYearMissing naming the first
+        such year in the direction of the count.
+        """
         self.check(day)
         if n == 0:
             return day
@@ -95,15 +105,18 @@ class WorkCalendar:
             target = self._cum[i + 1] + n
             j = bisect.bisect_left(self._cum, target)
             if j >= len(self._cum):
+                self.check(day, self.last)
                 raise CalendarYearMissing(self.last.year + 1)
             result = self.first + dt.timedelta(days=j - 1)
+            self.check(day, result)
         else:
             target = self._cum[i] + n + 1  # the working day whose _cum[j + 1] reaches this
             if target < 1:
+                self._check_back(day, self.first)
                 raise CalendarYearMissing(self.first.year - 1)
             j = bisect.bisect_left(self._cum, target)
             result = self.first + dt.timedelta(days=j - 1)
-        self.check(day, result) if result >= day else self.check(result, day)
+            self._check_back(day, result)
         return result
 
     # Instants.
@@ -114,7 +127,9 @@ class WorkCalendar:
             return 0
         s = start.astimezone(SHANGHAI).replace(tzinfo=None)
         e = end.astimezone(SHANGHAI).replace(tzinfo=None)
-        d0, d1 = s.date(), e.date()
+        d0 = s.date()
+        # An interval ending at midnight ends with the day before: it touches nothing of e's date.
+        d1 = e.date() if e.time() != dt.time() else e.date() - ONE_DAY
         self.check(d0, d1)
         i0, i1 = self._index(d0), self._index(d1)
         cum = self._cum
@@ -147,6 +162,7 @@ class WorkCalendar:
         target = cum[i0 + 1] + int(full) + (1 if rem else 0)
         j = bisect.bisect_left(cum, target)
         if j >= len(cum):
+            self.check(d0, self.last)
             raise CalendarYearMissing(self.last.year + 1)
         day = self.first + dt.timedelta(days=j - 1)  # the working day on which it ends
         self.check(d0, day)
