@@ -151,6 +151,9 @@ class ChainAnchor(models.Model):
     digest = models.CharField(max_length=64)
     applications = models.PositiveIntegerField()
     events = models.PositiveBigIntegerField()
+    # The highest event id at the time: the anchor covers exactly the events with id <= this, so
+    # `timeline verify` can recompute the digest later (see applications/integrity.py).
+    last_event_id = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

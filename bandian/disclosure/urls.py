@@ -1,2 +1,8 @@
+from django.urls import path
+
+from bandian.disclosure import views
+
 app_name = "disclosure"
-urlpatterns: list = []
+urlpatterns = [
+    path("anchors/", views.anchors, name="anchors"),
+]
