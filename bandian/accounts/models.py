@@ -41,6 +41,9 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
     display_name = models.CharField(_("name"), max_length=100, blank=True)
+    # A hash of the identity number given at registration (never the number itself); copied to
+    # the person's applications so that restarts are recognised.
+    applicant_ref = models.CharField(max_length=80, blank=True)
 
     @property
     def is_utility_staff(self) -> bool:

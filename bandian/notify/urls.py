@@ -1,2 +1,9 @@
+from django.urls import path
+
+from bandian.notify import views
+
 app_name = "notify"
-urlpatterns: list = []
+urlpatterns = [
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read/", views.mark_read, name="mark_read"),
+]

@@ -1,0 +1,124 @@
+"""Registering applicants by phone: a one-time SMS code, then name and password."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bandian.accounts.models import PhoneCode, Role, User
+from bandian.applications.services import _applicant_ref
+from bandian.notify.models import Message
+from bandian.notify.services import notify
+
+CODE_TTL = dt.timedelta(minutes=10)
+CODE_MAX_ATTEMPTS = 5
+RESEND_AFTER = dt.timedelta(seconds=60)
+# Codes one client address may ask for per hour, whatever the numbers (no SMS bombing).
+CODES_PER_CLIENT_HOUR = 10
+# Mainland mobile numbers: 11 digits starting 13-19.
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+class RegistrationError(Exception):
+    """A registration step the rules refuse; the message is for the person registering."""
+
+
+def normalise_phone(raw: str) -> str:
+    """Digits only, without a +86/0086 prefix."""
+    digits = re.sub(r"[\s\-()]", "", raw or "")
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits = digits[len(prefix) :]
+    return digits
+
+
+def valid_mobile(phone: str) -> bool:
+    return bool(MOBILE_RE.match(phone))
+
+
+def _code_hash(phone: str, code: str) -> str:
+    # Keyed: six digits alone would be found by trying all of them against a leaked hash.
+    return hmac.new(settings.SECRET_KEY.encode(), f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def phone_registered(phone: str) -> bool:
+    return User.objects.filter(username=phone).exists()
+
+
+def phone_code_send(*, phone: str, client: str = "") -> None:
+    """Send a six-digit code to the phone through the notification outbox."""
+    phone = normalise_phone(phone)
+    if not valid_mobile(phone):
+        raise RegistrationError(_("请输入 11 位手机号码"))
+    if phone_registered(phone):
+        raise RegistrationError(_("该手机号已注册，请直接登录"))
+    client_key = f"sms-code:client:{client}"
+    if client and cache.get(client_key, 0) >= CODES_PER_CLIENT_HOUR:
+        raise RegistrationError(_("获取验证码过于频繁，请一小时后再试"))
+    now = timezone.now()
+    with transaction.atomic():
+        if PhoneCode.objects.filter(phone=phone, created_at__gt=now - RESEND_AFTER).exists():
+            raise RegistrationError(_("验证码已发送，请 60 秒后再重新获取"))
+        code = f"{secrets.randbelow(10**6):06d}"
+        PhoneCode.objects.create(phone=phone, code_hash=_code_hash(phone, code), expires_at=now + CODE_TTL)
+        notify(
+            subject=_("注册验证码"),
+            body=_("您的注册验证码是 %(code)s，10 分钟内有效，请勿告诉他人。") % {"code": code},
+            phone=phone,
+        )
+    if client and not cache.add(client_key, 1, 3600):
+        try:
+            cache.incr(client_key)
+        except ValueError:  # expired between add and incr
+            cache.add(client_key, 1, 3600)
+
+
+def applicant_register(*, phone: str, code: str, display_name: str, password: str, id_number: str = "") -> User:
+    """Check the code and create the applicant; earlier SMS to the phone join their inbox."""
+    phone = normalise_phone(phone)
+    now = timezone.now()
+    error = ""
+    with transaction.atomic():
+        pending = (
+            PhoneCode.objects.select_for_update()
+            .filter(phone=phone, used_at__isnull=True)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if pending is None or pending.expires_at <= now:
+            error = _("验证码已失效，请重新获取")
+        elif pending.attempts >= CODE_MAX_ATTEMPTS:
+            error = _("验证码错误次数过多，请重新获取")
+        elif not hmac.compare_digest(pending.code_hash, _code_hash(phone, code.strip())):
+            # The failed attempt is counted (and committed) before the refusal.
+            pending.attempts += 1
+            pending.save(update_fields=["attempts"])
+            left = CODE_MAX_ATTEMPTS - pending.attempts
+            error = (
+                _("验证码不正确（还可尝试 %(n)d 次）") % {"n": left} if left else _("验证码错误次数过多，请重新获取")
+            )
+        elif phone_registered(phone):
+            error = _("该手机号已注册，请直接登录")
+        else:
+            pending.used_at = now
+            pending.save(update_fields=["used_at"])
+            user = User.objects.create_user(
+                username=phone,
+                password=password,
+                phone=phone,
+                display_name=display_name.strip(),
+                role=Role.APPLICANT,
+                applicant_ref=_applicant_ref(id_number),
+            )
+            Message.objects.filter(phone=phone, recipient__isnull=True).update(recipient=user)
+            return user
+    raise RegistrationError(error)
