@@ -1,12 +1,35 @@
-"""The JSON API under /api/v1/: one NinjaAPI, a router per domain app."""
+"""The JSON API under /api/v1/: one NinjaAPI, a router per domain app.
 
+Every error is JSON `{"detail": "<message>"}` with its status code:
+400 bad input or a request the rules refuse, 401 no or invalid credentials, 403 not allowed,
+404 not found or not visible, 409 refused because of the application's current state,
+422 input that does not match the schema, 429 too many failed attempts, 503 the calendar or the
+policy holds no rule for the date asked about. No input is meant to produce a 500; the last
+handler still answers one in JSON (and logs it) should a bug slip through.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from bandian.accounts.api import router as accounts_router
 from bandian.applications.api import router as applications_router
+from bandian.applications.services import ServiceError, StateConflict
 from bandian.disclosure.api import router as disclosure_router
 from bandian.policy.api import router as policy_router
+from bandian.policy.schema import PolicyGap
 from bandian.supervision.api import router as supervision_router
+from bandian.workdays.calendar import CalendarYearMissing
+
+logger = logging.getLogger("bandian.api")
 
 api = NinjaAPI(title="bandian API", version="1", urls_namespace="api")
 api.add_router("/policy", policy_router, tags=["policy"])
@@ -14,3 +37,88 @@ api.add_router("/accounts", accounts_router, tags=["accounts"])
 api.add_router("/applications", applications_router, tags=["applications"])
 api.add_router("/public", disclosure_router, tags=["public"])
 api.add_router("/supervision", supervision_router, tags=["supervision"])
+
+
+def _error(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, **extra}, status=status)
+
+
+@api.exception_handler(ServiceError)
+def _service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    return _error(request, 409 if isinstance(exc, StateConflict) else 400, str(exc))
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    detail = (
+        exc.message if exc.message != "Unauthorized" else _("请先登录，或在请求头中携带 Authorization: Bearer <令牌>")
+    )
+    response = _error(request, 401, detail)
+    response["WWW-Authenticate"] = 'Bearer realm="bandian"'
+    return response
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and exc.message.startswith("Cannot parse request body"):
+        return _error(request, 400, _("请求体不是有效的 JSON"))
+    return _error(request, exc.status_code, exc.message)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, str(exc) or _("没有找到"))
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _error(request, 403, str(exc) or _("没有权限"))
+
+
+def _where(loc: Any) -> str:
+    parts = [str(p) for p in loc or () if p not in ("body", "payload", "query", "form", "path")]
+    return ".".join(parts) or str(loc[0] if loc else "input")
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [
+        {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        for e in exc.errors
+    ]
+    detail = "; ".join(f"{_where(e['loc'])}: {e['msg']}" for e in errors) or _("输入无效")
+    return _error(request, 422, _("输入有误：%(d)s") % {"d": detail}, errors=errors)
+
+
+@api.exception_handler(MultiPartParserError)
+def _bad_multipart(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, 400, _("无法解析上传的表单（multipart）：%(e)s") % {"e": exc})
+
+
+@api.exception_handler(UnreadablePostError)
+def _unreadable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, 400, _("请求内容不完整"))
+
+
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent and the like.
+    return _error(request, 400, _("请求被拒绝：%(e)s") % {"e": exc})
+
+
+@api.exception_handler(CalendarYearMissing)
+def _calendar_gap(request: HttpRequest, exc: CalendarYearMissing) -> HttpResponse:
+    logger.error("calendar gap: %s", exc)
+    return _error(request, 503, _("工作日历缺少 %(y)s 年的数据，请管理员导入当年的放假安排") % {"y": exc.year})
+
+
+@api.exception_handler(PolicyGap)
+def _policy_gap(request: HttpRequest, exc: PolicyGap) -> HttpResponse:
+    logger.error("policy gap: %s", exc)
+    return _error(request, 503, _("现行方案没有适用于该日期的规定：%(e)s") % {"e": exc})
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("unhandled error in the API: %s %s", request.method, request.path)
+    return _error(request, 500, _("服务器内部错误，已记录，请稍后再试"))

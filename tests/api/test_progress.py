@@ -1,0 +1,154 @@
+"""The public progress query: no login, no personal data, no hint whether a number exists."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import time_machine
+from django.test import Client
+
+from bandian.applications import services
+from bandian.applications.api import PROGRESS_FAILURES_PER_CLIENT, PROGRESS_FAILURES_PER_NUMBER
+from bandian.workdays.calendar import SHANGHAI
+from tests.api.conftest import BASE
+from tests.conftest import draft, submitted
+
+
+def at(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=SHANGHAI)
+
+
+def progress(no: str, digits: str, client: Client | None = None, **extra):
+    return (client or Client()).get(f"{BASE}/progress", {"no": no, "phone_last4": digits}, **extra)
+
+
+def test_anyone_sees_the_steps_deadlines_and_status(alice, kaili, cm, pm):
+    with time_machine.travel(at(2026, 9, 30, 10), tick=False):
+        app = submitted(alice, kaili, applicant_name="爱丽丝", address="凯里市北京东路 88 号")
+    with time_machine.travel(at(2026, 9, 30, 16), tick=False):
+        services.stage_complete(application=app, stage="apply", actor=cm)
+    response = progress(app.no, "0001")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["no"] == app.no
+    assert body["status"] == "in_progress" and body["status_name"] == "办理中"
+    assert body["current_stage"] == "connect"
+    assert body["due_at"] == "2026-10-13T10:00:00+08:00"
+    assert body["stage_due_at"] == "2026-10-12T16:00:00+08:00"  # Oct 10 is a make-up working day
+    assert body["limit_workdays"] == 5 and body["limit_clock"] == "full_process"
+    assert body["steps"] == [
+        {"stage": "apply", "name": "受理申请", "limit_workdays": 1, "state": "done"},
+        {"stage": "connect", "name": "装表接电", "limit_workdays": 4, "state": "current"},
+    ]
+    assert body["county_name"] == "凯里市"
+
+
+def test_no_personal_data_is_shown(alice, kaili, cm, pm):
+    app = submitted(alice, kaili, address="凯里市北京东路 88 号", id_number="522601199001011234")
+    text = progress(app.no, "0001").content.decode()
+    for secret in ("13800000001", "北京东路", alice.username, "cm-kaili", "pm-kaili", app.applicant_ref):
+        assert secret not in text
+    assert set(json.loads(text)) == {
+        "no",
+        "customer_class",
+        "customer_class_name",
+        "county_name",
+        "status",
+        "status_name",
+        "current_stage",
+        "current_stage_name",
+        "submitted_at",
+        "stage_due_at",
+        "due_at",
+        "energised_at",
+        "limit_clock",
+        "limit_workdays",
+        "steps",
+    }
+
+
+def test_a_wrong_number_and_wrong_digits_give_the_same_404(alice, kaili, cm, pm):
+    app = submitted(alice, kaili)
+    wrong_digits = progress(app.no, "9999")
+    no_such = progress("QDN-2026-999999", "0001")
+    assert wrong_digits.status_code == no_such.status_code == 404
+    assert wrong_digits.content == no_such.content
+
+
+def test_an_application_without_a_phone_is_never_found(alice, kaili, cm, pm):
+    app = submitted(alice, kaili)
+    type(app).objects.filter(pk=app.pk).update(phone="")
+    assert progress(app.no, "0000").status_code == 404
+
+
+def test_malformed_digits_are_422(alice, kaili):
+    app = draft(alice, kaili)
+    for digits in ("12", "12345", "abcd", "１２３４"):
+        assert progress(app.no, digits).status_code == 422
+    assert Client().get(f"{BASE}/progress").status_code == 422
+
+
+def test_energised_and_closed_applications_show_what_was_done(alice, kaili, cm, pm):
+    done = submitted(alice, kaili)
+    services.stage_complete(application=done, stage="apply", actor=cm)
+    services.stage_complete(application=done, stage="connect", actor=pm)
+    assert [s["state"] for s in progress(done.no, "0001").json()["steps"]] == ["done", "done"]
+    cancelled = submitted(alice, kaili, address="凯里市 2 号")
+    services.stage_complete(application=cancelled, stage="apply", actor=cm)
+    services.application_cancel(application=cancelled, actor=cm, note="客户重复申请")
+    body = progress(cancelled.no, "0001").json()
+    assert body["status"] == "cancelled"
+    assert [s["state"] for s in body["steps"]] == ["done", "pending"]
+
+
+def test_a_draft_shows_its_steps_with_todays_limits(alice, kaili):
+    app = draft(alice, kaili)
+    body = progress(app.no, "0001").json()
+    assert body["status"] == "draft" and body["due_at"] is None
+    assert [s["state"] for s in body["steps"]] == ["pending", "pending"]
+
+
+def test_one_query_and_no_writes(alice, kaili, cm, pm, django_assert_num_queries):
+    app = submitted(alice, kaili)
+    with django_assert_num_queries(1):
+        response = progress(app.no, "0001")
+    assert response.status_code == 200
+    assert "sessionid" not in response.cookies and "csrftoken" not in response.cookies
+
+
+def test_guessing_the_digits_of_one_number_is_stopped(alice, kaili, cm, pm):
+    app = submitted(alice, kaili)
+    for n in range(PROGRESS_FAILURES_PER_NUMBER):
+        assert progress(app.no, f"{9000 + n:04d}").status_code == 404
+    blocked = progress(app.no, "0001")  # even the right digits, now
+    assert blocked.status_code == 429
+    assert "过多" in blocked.json()["detail"]
+    # Another number is not affected, from another address.
+    other = submitted(alice, kaili, address="凯里市 9 号")
+    assert progress(other.no, "0001", REMOTE_ADDR="10.0.0.9").status_code == 200
+
+
+def test_one_address_guessing_many_numbers_is_stopped(alice, kaili, cm, pm):
+    app = submitted(alice, kaili)
+    for n in range(PROGRESS_FAILURES_PER_CLIENT):
+        progress(f"QDN-2026-{n:06d}x", "1234", REMOTE_ADDR="10.0.0.66")
+    assert progress(app.no, "0001", REMOTE_ADDR="10.0.0.66").status_code == 429
+    assert progress(app.no, "0001", REMOTE_ADDR="10.0.0.67").status_code == 200
+
+
+def test_honest_repeated_queries_are_never_throttled(alice, kaili, cm, pm):
+    app = submitted(alice, kaili)
+    for _ in range(PROGRESS_FAILURES_PER_NUMBER * 5):
+        assert progress(app.no, "0001").status_code == 200
+
+
+def test_the_answer_matches_its_published_schema(alice, kaili, cm, pm):
+    from bandian.applications.schemas import ProgressOut
+
+    for app in (submitted(alice, kaili), draft(alice, kaili)):
+        response = progress(app.no, "0001")
+        assert response["Content-Type"].startswith("application/json")
+        parsed = ProgressOut.model_validate(response.json())
+        assert set(response.json()) == set(ProgressOut.model_fields)
+        assert parsed.no == app.no
