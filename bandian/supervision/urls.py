@@ -1,2 +1,8 @@
+from django.urls import path
+
+from bandian.supervision import views
+
 app_name = "supervision"
-urlpatterns: list = []
+urlpatterns = [
+    path("compliance/", views.compliance, name="compliance"),
+]

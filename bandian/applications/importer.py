@@ -1,0 +1,450 @@
+"""Importing application records in the interchange format (requirements §5).
+
+`validate_record` checks one record against the policy and returns it as plain data; it touches
+the database only to look up the county and the application a restart refers to.
+`ingest_record` then creates the application and appends its events one by one through the
+same choke point as every native change (`services._record`), so an imported timeline gets its
+hash chain, and its status, clocks and deadlines are derived exactly like a native one's.
+
+Every problem raises `RecordError` naming the field (`events[3].stage: ...`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from bandian.accounts.models import County, User
+from bandian.applications import services
+from bandian.applications.enums import INTERCHANGE_TYPES, Channel, EventType, Status
+from bandian.applications.models import Application, Sequence
+from bandian.policy.loader import active_policy
+from bandian.policy.schema import Policy, PolicyGap
+from bandian.workdays.calendar import SHANGHAI, CalendarYearMissing
+
+REQUIRED_FIELDS = (
+    "no",
+    "customer_class",
+    "county",
+    "urban",
+    "capacity_kw",
+    "voltage_kv",
+    "applicant_id",
+    "address",
+    "documents",
+    "events",
+)
+# Optional fields bandian reads beside the §5 ones.
+OPTIONAL_FIELDS = ("restart_of", "applicant_name", "phone", "zero_investment")
+EVENT_FIELDS = {"at", "type", "stage", "reason", "note"}
+NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+NATIVE_NUMBER = re.compile(r"^QDN-(\d{4})-(\d{6})$")
+PHONE = re.compile(r"^\+?\d{5,20}$")
+# Extra fields a caller (the demo) may set on the application; the derived ones are not among them.
+EXTRA_FIELDS = {
+    "applicant_name",
+    "phone",
+    "entered_by",
+    "extended_boundary",
+    "extended_boundary_reason",
+    "applicant_ref",
+}
+
+
+class RecordError(ValueError):
+    """A record that cannot be imported; the message names the field and what is wrong."""
+
+
+class DuplicateRecord(RecordError):
+    """An application with this number exists already (re-running a file skips it)."""
+
+
+@dataclass(frozen=True)
+class ImportEvent:
+    at: dt.datetime
+    type: str
+    stage: str = ""
+    reason: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ValidRecord:
+    no: str
+    customer_class: str
+    county: County
+    urban: bool
+    capacity_kw: Decimal
+    voltage_kv: Decimal
+    applicant_ref: str
+    address: str
+    documents: list[str]
+    events: list[ImportEvent]
+    restart_of: Application | None = None
+    applicant_name: str = ""
+    phone: str = ""
+    zero_investment: bool | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _str(record: dict[str, Any], key: str, *, max_length: int, required: bool = True) -> str:
+    value = record.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise RecordError(f"{key}: must be a string")
+    value = value.strip()
+    if required and not value:
+        raise RecordError(f"{key}: must not be empty")
+    if len(value) > max_length:
+        raise RecordError(f"{key}: longer than {max_length} characters")
+    return value
+
+
+def _decimal(record: dict[str, Any], key: str) -> Decimal:
+    value = record.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise RecordError(f"{key}: must be a number")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise RecordError(f"{key}: {value!r} is not a number") from exc
+    if not number.is_finite() or number <= 0:
+        raise RecordError(f"{key}: must be greater than 0")
+    return number
+
+
+def _instant(value: Any, where: str) -> dt.datetime:
+    if not isinstance(value, str):
+        raise RecordError(f"{where}: must be an ISO 8601 timestamp string")
+    try:
+        at = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise RecordError(f"{where}: {value!r} is not an ISO 8601 timestamp") from exc
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise RecordError(f"{where}: {value!r} has no UTC offset (write e.g. +08:00)")
+    return at
+
+
+def _check_events(raw: Any, *, steps: list[str], policy: Policy, now: dt.datetime) -> list[ImportEvent]:
+    """The events in time order, each valid where it stands in the process."""
+    if not isinstance(raw, list) or not raw:
+        raise RecordError("events: must be a non-empty list")
+    events: list[ImportEvent] = []
+    done: list[str] = []
+    paused = approving = closed = False
+    previous: dt.datetime | None = None
+    for i, item in enumerate(raw):
+        where = f"events[{i}]"
+        if not isinstance(item, dict):
+            raise RecordError(f"{where}: must be an object")
+        unknown = sorted(set(item) - EVENT_FIELDS)
+        if unknown:
+            raise RecordError(f"{where}: unknown field {unknown[0]!r}")
+        at = _instant(item.get("at"), f"{where}.at")
+        if at > now:
+            raise RecordError(f"{where}.at: {item['at']} is in the future")
+        if previous is not None and at < previous:
+            raise RecordError(f"{where}.at: earlier than the event before it (events must be in time order)")
+        previous = at
+        kind = item.get("type")
+        if kind not in INTERCHANGE_TYPES:
+            allowed = ", ".join(sorted(str(t) for t in INTERCHANGE_TYPES))
+            raise RecordError(f"{where}.type: {kind!r} is not one of {allowed}")
+        stage = item.get("stage", "")
+        reason = item.get("reason", "")
+        note = item.get("note", "")
+        if not isinstance(note, str) or len(note) > 2000:
+            raise RecordError(f"{where}.note: must be a string of at most 2000 characters")
+        if stage and kind != EventType.STAGE_COMPLETED:
+            raise RecordError(f"{where}.stage: only a stage_completed event has a stage")
+        if reason and kind != EventType.PAUSED:
+            raise RecordError(f"{where}.reason: only a paused event has a reason")
+        if i == 0 and kind != EventType.SUBMITTED:
+            raise RecordError(f"{where}.type: the first event must be 'submitted', not {kind!r}")
+        if i > 0 and kind == EventType.SUBMITTED:
+            raise RecordError(f"{where}.type: 'submitted' may only come first")
+        if closed:
+            raise RecordError(f"{where}: nothing may follow energisation, withdrawal or cancellation")
+        if kind == EventType.STAGE_COMPLETED:
+            if stage not in steps:
+                raise RecordError(f"{where}.stage: {stage!r} is not a step of this class ({', '.join(steps)})")
+            expected = steps[len(done)]
+            if stage != expected:
+                raise RecordError(f"{where}.stage: {stage!r} completed before {expected!r}")
+            if paused:
+                raise RecordError(f"{where}: a stage cannot be completed while paused (resume first)")
+            done.append(stage)
+            closed = stage == steps[-1]
+        elif kind == EventType.PAUSED:
+            if reason not in policy.pause_reasons:
+                allowed = ", ".join(policy.pause_reasons)
+                raise RecordError(f"{where}.reason: {reason!r} is not a pause reason of the policy ({allowed})")
+            if paused:
+                raise RecordError(f"{where}: already paused")
+            paused = True
+        elif kind == EventType.RESUMED:
+            if not paused:
+                raise RecordError(f"{where}: resumed without a pause")
+            paused = False
+        elif kind == EventType.APPROVAL_STARTED:
+            if approving:
+                raise RecordError(f"{where}: an approval is already running")
+            approving = True
+        elif kind == EventType.APPROVAL_COMPLETED:
+            if not approving:
+                raise RecordError(f"{where}: approval_completed without approval_started")
+            approving = False
+        elif kind in (EventType.WITHDRAWN, EventType.CANCELLED):
+            closed = True
+        events.append(ImportEvent(at=at, type=str(kind), stage=stage, reason=reason, note=note))
+    return events
+
+
+def validate_record(record: Any, *, policy: Policy | None = None, now: dt.datetime | None = None) -> ValidRecord:
+    """Check one §5 record; raise RecordError naming the field, or DuplicateRecord."""
+    policy = policy or active_policy()
+    now = now or timezone.now()
+    if not isinstance(record, dict):
+        raise RecordError("the record must be a JSON object")
+    for key in REQUIRED_FIELDS:
+        if key not in record:
+            raise RecordError(f"{key}: missing")
+    unknown = sorted(set(record) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
+    if unknown:
+        raise RecordError(f"{unknown[0]}: unknown field")
+    no = _str(record, "no", max_length=32)
+    if not NUMBER.match(no):
+        raise RecordError(f"no: {no!r} may hold only letters, digits, '-' and '_'")
+    customer_class = record["customer_class"]
+    if customer_class not in policy.classes:
+        raise RecordError(f"customer_class: {customer_class!r} is not one of {', '.join(policy.classes)}")
+    rule = policy.classes[customer_class]
+    county_code = record["county"]
+    if not isinstance(county_code, str) or county_code not in policy.counties:
+        raise RecordError(f"county: {county_code!r} is not a county of the policy")
+    county = County.objects.filter(pk=county_code).first()
+    if county is None:
+        raise RecordError(f"county: {county_code!r} is not in the database")
+    urban = record["urban"]
+    if not isinstance(urban, bool):
+        raise RecordError("urban: must be true or false")
+    capacity_kw = _decimal(record, "capacity_kw")
+    if capacity_kw.as_tuple().exponent < -1:  # type: ignore[operator]
+        raise RecordError("capacity_kw: at most one decimal place")
+    if capacity_kw >= Decimal("1e9"):
+        raise RecordError("capacity_kw: too large")
+    voltage_kv = _decimal(record, "voltage_kv")
+    allowed_voltages = services.LOW_VOLTAGES if rule.voltage == "low" else services.HIGH_VOLTAGES
+    if voltage_kv not in allowed_voltages:
+        shown = ", ".join(f"{v:g}" for v in sorted(allowed_voltages))
+        raise RecordError(f"voltage_kv: {voltage_kv:g} kV is not a voltage of {customer_class} ({shown})")
+    applicant_ref = _str(record, "applicant_id", max_length=80)
+    address = _str(record, "address", max_length=200)
+    documents = record["documents"]
+    if not isinstance(documents, list) or not all(isinstance(d, str) for d in documents):
+        raise RecordError("documents: must be a list of document codes")
+    for doc in documents:
+        if doc not in rule.documents:
+            raise RecordError(
+                f"documents: {doc!r} is not a document of {customer_class} (only {', '.join(rule.documents)})"
+            )
+    if len(set(documents)) != len(documents):
+        raise RecordError("documents: a document is listed twice")
+    events = _check_events(record["events"], steps=list(rule.steps), policy=policy, now=now)
+    submitted_on = events[0].at.astimezone(SHANGHAI).date()
+    try:
+        policy.limit_for(customer_class, submitted_on)
+    except PolicyGap as exc:
+        raise RecordError(f"events[0].at: {exc}") from exc
+
+    restart_of: Application | None = None
+    restart_no = record.get("restart_of")
+    if restart_no is not None:
+        if not isinstance(restart_no, str) or not restart_no.strip():
+            raise RecordError("restart_of: must be an application number or null")
+        restart_of = Application.objects.filter(no=restart_no.strip()).first()
+        if restart_of is None:
+            raise RecordError(f"restart_of: no application {restart_no!r} (import it first)")
+        if restart_of.no == no:
+            raise RecordError("restart_of: an application cannot restart itself")
+    zero = record.get("zero_investment")
+    if zero is not None and not isinstance(zero, bool):
+        raise RecordError("zero_investment: must be true, false or absent")
+    phone = _str(record, "phone", max_length=20, required=False)
+    if phone and not PHONE.match(phone):
+        raise RecordError("phone: digits only")
+    if Application.objects.filter(no=no).exists():
+        raise DuplicateRecord(f"no: application {no} exists already")
+    return ValidRecord(
+        no=no,
+        customer_class=customer_class,
+        county=county,
+        urban=urban,
+        capacity_kw=capacity_kw,
+        voltage_kv=voltage_kv,
+        applicant_ref=applicant_ref,
+        address=address,
+        documents=list(documents),
+        events=events,
+        restart_of=restart_of,
+        applicant_name=_str(record, "applicant_name", max_length=100, required=False),
+        phone=phone,
+        zero_investment=zero,
+    )
+
+
+def _reserve_number(no: str) -> None:
+    """Keep native numbering clear of an imported QDN-YYYY-NNNNNN number."""
+    match = NATIVE_NUMBER.match(no)
+    if match is None:
+        return
+    year, n = int(match[1]), int(match[2])
+    Sequence.objects.get_or_create(year=year)
+    Sequence.objects.filter(year=year, last__lt=n).update(last=n)
+
+
+def _actor_for(
+    ev: ImportEvent, *, applicant: User | None, customer_manager: User | None, project_manager: User | None
+) -> User | None:
+    if ev.type in (EventType.SUBMITTED, EventType.WITHDRAWN):
+        return applicant
+    if ev.type == EventType.STAGE_COMPLETED and ev.stage == "connect":
+        return project_manager or customer_manager
+    if ev.type in (EventType.APPROVAL_STARTED, EventType.APPROVAL_COMPLETED):
+        return None
+    return customer_manager
+
+
+def ingest_record(
+    record: dict[str, Any],
+    *,
+    imported: bool = True,
+    channel: str = Channel.IMPORT,
+    applicant: User | None = None,
+    customer_manager: User | None = None,
+    project_manager: User | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Application:
+    """Validate one §5 record and create its application with a hash-chained timeline.
+
+    With `imported=False` (the demo's native-looking applications) the events are attributed:
+    submitted and withdrawn to the applicant, connect to the project manager, the rest to the
+    customer manager. Imported events have no actor. `extra` sets further application fields
+    (applicant_name, phone, entered_by, extended_boundary, extended_boundary_reason).
+    Raises RecordError (DuplicateRecord when the number exists).
+    """
+    policy = active_policy()
+    valid = validate_record(record, policy=policy)
+    extra = dict(extra or {})
+    unknown = sorted(set(extra) - EXTRA_FIELDS)
+    if unknown:
+        raise RecordError(f"extra: {unknown[0]!r} cannot be set on an application")
+    if channel not in Channel.values:
+        raise RecordError(f"channel: {channel!r} is not one of {', '.join(Channel.values)}")
+
+    submitted = valid.events[0]
+    day = submitted.at.astimezone(SHANGHAI).date()
+    _cls, zero, rule_text = services.decide_eligibility(
+        policy,
+        customer_class=valid.customer_class,
+        day=day,
+        county=valid.county.adcode,
+        urban=valid.urban,
+        capacity_kw=float(valid.capacity_kw),
+    )
+    if valid.zero_investment is not None:
+        zero = valid.zero_investment
+        rule_text = rule_text or ""
+    root = None
+    if valid.restart_of is not None:
+        root = valid.restart_of.restart_of or valid.restart_of
+
+    app = Application(
+        no=valid.no,
+        applicant=applicant,
+        applicant_ref=valid.applicant_ref,
+        applicant_name=valid.applicant_name or (applicant.display_name if applicant else ""),
+        phone=valid.phone or (applicant.phone if applicant else ""),
+        customer_class=valid.customer_class,
+        county=valid.county,
+        urban=valid.urban,
+        address=valid.address,
+        capacity_kw=valid.capacity_kw,
+        voltage_kv=valid.voltage_kv,
+        channel=channel,
+        imported=imported,
+        policy_name=policy.policy.name,
+        zero_investment=zero,
+        eligibility_rule=rule_text,
+        customer_manager=customer_manager,
+        project_manager=project_manager,
+        restart_of=root,
+        clock_started_at=(root.clock_started_at or root.submitted_at) if root is not None else None,
+    )
+    for key, value in extra.items():
+        setattr(app, key, value)
+    detected = False
+    closed_before = Application.objects.filter(
+        applicant_ref=app.applicant_ref, status__in=[Status.WITHDRAWN, Status.CANCELLED]
+    )
+    if root is None and closed_before.exists():
+        # A record that does not say it restarts an application may still be one (requirements
+        # §4): the same person at the same address within the window after a withdrawal.
+        root = services._find_restart_root(app, policy, submitted.at)
+        if root is not None:
+            detected = True
+            app.restart_of = root
+            app.clock_started_at = root.clock_started_at or root.submitted_at
+    restart_no = valid.restart_of.no if valid.restart_of is not None else (root.no if root is not None else None)
+    people = {"applicant": applicant, "customer_manager": customer_manager, "project_manager": project_manager}
+    try:
+        with transaction.atomic():
+            app.save()
+            _reserve_number(app.no)
+            for i, ev in enumerate(valid.events):
+                data: dict[str, Any] = {}
+                if i == 0:
+                    data = {
+                        "customer_class": valid.customer_class,
+                        "zero_investment": zero,
+                        "rule": rule_text,
+                        "restart_of": restart_no,
+                        "documents": valid.documents,
+                        "channel": str(channel),
+                        "imported": imported,
+                    }
+                    if detected:
+                        data["restart_detected"] = True
+                services._record(
+                    app,
+                    type=EventType(ev.type),
+                    actor=None if imported else _actor_for(ev, **people),
+                    stage=ev.stage,
+                    reason=ev.reason,
+                    note=ev.note,
+                    occurred_at=ev.at,
+                    data=data,
+                )
+                if i == 0 and (customer_manager or project_manager):
+                    services._record(
+                        app,
+                        type=EventType.ASSIGNED,
+                        actor=None,
+                        occurred_at=ev.at,
+                        data={"customer_manager": app.customer_manager_id, "project_manager": app.project_manager_id},
+                    )
+            services._derive(app)
+    except IntegrityError as exc:
+        if Application.objects.filter(no=valid.no).exists():
+            raise DuplicateRecord(f"no: application {valid.no} exists already") from exc
+        raise
+    except CalendarYearMissing as exc:
+        raise RecordError(f"events: {exc}") from exc
+    return app

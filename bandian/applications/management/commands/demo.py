@@ -1,0 +1,77 @@
+"""Load the demo data (run by `make run`) and print the demo logins."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from bandian.applications import demo
+
+
+def _width(text: str) -> int:
+    """Columns on a terminal: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def _size(value: str) -> int:
+    if value in demo.SIZES:
+        return demo.SIZES[value]
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    raise ValueError(value)
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo data: staff for each of the 16 counties, a login for every role and about 3,000 "
+        "applications over 2021-2026 (the same every time), then print the logins. The demo loads "
+        "once: when its data is there already, or the database holds other applications, nothing is "
+        "added and the logins are printed again."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--size",
+            default="full",
+            help="full (about 3,000 applications, the default), small (about 150) or a number",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            size = _size(options["size"])
+        except ValueError as exc:
+            raise CommandError(f"--size: {options['size']!r} is not full, small or a positive number") from exc
+        try:
+            result = demo.load_demo(size=size, progress=lambda line: self.stdout.write(f"  {line}"))
+        except RuntimeError as exc:
+            raise CommandError(f"demo: {exc}") from exc
+        if result.loaded:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo data loaded: {result.users} users, {result.applications} applications "
+                    f"in {result.seconds:.1f} s."
+                )
+            )
+        else:
+            self.stdout.write(f"Demo data not loaded: {result.reason}.")
+        if result.loaded or demo.is_loaded():
+            self._print_logins()
+
+    def _print_logins(self) -> None:
+        rows = [(login.role, login.username, demo.PASSWORD, login.county, login.note) for login in demo.fixed_logins()]
+        header = ("role", "username", "password", "county", "")
+        widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(4)]
+        self.stdout.write("")
+        self.stdout.write("Demo logins (sign in at /accounts/login/):")
+        for row in [header, *rows]:
+            self.stdout.write("  " + "  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+        self.stdout.write(
+            "  Every county has the same staff: <county>-cm1, -cm2 (customer managers), -pm1, -pm2 "
+            "(project managers), -counter; counties: " + ", ".join(sorted(demo.COUNTY_SLUGS.values())) + "."
+        )

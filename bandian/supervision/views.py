@@ -1,0 +1,86 @@
+"""Supervisors' pages. Views are thin: check the rule, compute, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bandian.applications.forms import label
+from bandian.policy.loader import active_policy
+from bandian.policy.schema import PolicyGap
+from bandian.supervision import rules
+from bandian.supervision.compliance import compliance_summary
+from bandian.workdays.calendar import SHANGHAI, CalendarYearMissing
+
+WORST_CASES = 10
+FIRST_YEAR = 2000
+
+
+def _detail_url(no: str) -> str:
+    try:
+        return reverse("applications:detail", kwargs={"no": no})
+    except NoReverseMatch:
+        return ""
+
+
+def parse_year(raw: str | None, *, this_year: int) -> tuple[int, str]:
+    """The year asked for (this year when none), and an error in words when it cannot be read."""
+    if raw is None or not raw.strip():
+        return this_year, ""
+    value = raw.strip()
+    if not value.isdigit() or not FIRST_YEAR <= int(value) <= this_year + 1:
+        return this_year, _("年份应为 %(a)s 至 %(b)s 之间的四位数字") % {"a": FIRST_YEAR, "b": this_year + 1}
+    return int(value), ""
+
+
+@login_required
+def compliance(request: HttpRequest) -> HttpResponse:
+    if not rules.can_view_compliance(request.user):
+        raise PermissionDenied(_("只有监管人员和系统管理员可以查看"))
+    this_year = timezone.now().astimezone(SHANGHAI).year
+    year, error = parse_year(request.GET.get("year"), this_year=this_year)
+    context: dict[str, Any] = {
+        "year": year,
+        "years": range(this_year, this_year - 8, -1),
+        "error": error,
+        "classes": [],
+        "worst": [],
+        "total": 0,
+    }
+    if error:
+        return render(request, "supervision/compliance.html", context, status=400)
+    policy = active_policy()
+    try:
+        report = compliance_summary(year, policy=policy, worst=WORST_CASES)
+    except CalendarYearMissing as exc:
+        context["error"] = _("工作日历缺少 %(y)s 年的数据，无法计算") % {"y": exc.year}
+        return render(request, "supervision/compliance.html", context, status=503)
+    except PolicyGap as exc:
+        context["error"] = _("服务标准中没有适用的时限：%(e)s") % {"e": exc}
+        return render(request, "supervision/compliance.html", context, status=503)
+    context["total"] = report.total
+    for code, summary in report.by_class.items():
+        rule = policy.classes[code]  # type: ignore[index]
+        context["classes"].append(
+            {
+                "code": code,
+                "name": label(rule),
+                "clock": rule.clock,
+                "limits": "、".join(str(n) for n in summary.limits_workdays),
+                "summary": summary,
+                "late": summary.count - summary.within_limit,
+            }
+        )
+    names: dict[str, str] = {code: label(rule) for code, rule in policy.classes.items()}
+    context["worst"] = [
+        {"app": a, "url": _detail_url(a.no), "class_name": names.get(a.customer_class, a.customer_class)}
+        for a in report.worst
+    ]
+    return render(request, "supervision/compliance.html", context)
