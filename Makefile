@@ -21,15 +21,16 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP) ## Create .venv and install the pinned dependencies
 
-system-deps: ## Install Debian packages: Chromium (browser tests), a CJK font (PDFs), gettext
-	@if ! command -v chromium >/dev/null || ! command -v msgfmt >/dev/null || ! fc-list 2>/dev/null | grep -qi "wenquanyi zen hei"; then \
+system-deps: ## Install Debian packages: Chromium (browser tests), a CJK font (PDFs), gettext, wrk (bench)
+	@if ! command -v chromium >/dev/null || ! command -v msgfmt >/dev/null || ! command -v wrk >/dev/null || ! fc-list 2>/dev/null | grep -qi "wenquanyi zen hei"; then \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-zenhei gettext >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-zenhei gettext wrk >/dev/null; \
 	fi
 
 run: install ## Migrate the SQLite database, load the demo data and serve on http://127.0.0.1:8000
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py demo
+	$(PY) manage.py timeline anchor
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: install ## Run the background worker (TASKS_BACKEND=database)
@@ -48,7 +49,7 @@ test: install system-deps lint ## Linters and the whole test suite (DATABASE_URL
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -n 2 -q
 
-bench: install ## Benchmarks (see docs/operations.md); prints the figures
+bench: install system-deps ## Benchmarks on PostgreSQL db bandian_bench (bench/README.md); prints the figures
 	$(PY) -m bench
 
 clean: ## Remove the environment, the database and uploaded files

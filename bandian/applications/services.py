@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import unicodedata
 from decimal import Decimal
 from typing import Any
 
@@ -41,6 +42,11 @@ class ServiceError(Exception):
     """A request the rules refuse; the message is for the person who asked."""
 
 
+class StateConflict(ServiceError):
+    """Refused because of the application's current state (already submitted, paused, closed…):
+    the request itself may be fine at another moment. The API answers 409 for these, 400 for the rest."""
+
+
 # Reading the timeline.
 
 
@@ -52,7 +58,8 @@ def application_clocks(app: Application, *, now: dt.datetime | None = None, poli
     events = sorted(
         (
             TimelineEvent(type=e.type, at=e.occurred_at, stage=e.stage, reason=e.reason)
-            for e in app.events.order_by("seq").only("type", "occurred_at", "stage", "reason")
+            # "application" too: a related manager reads each row's application_id (else one query per row).
+            for e in app.events.order_by("seq").only("application", "type", "occurred_at", "stage", "reason")
         ),
         key=lambda e: e.at,
     )
@@ -86,8 +93,12 @@ def _record(
 ) -> Event:
     """Append one event to a locked application's chain and re-derive its state."""
     received_at = timezone.now()
+    if device_at is not None and app.submitted_at is not None and device_at < app.submitted_at:
+        # A field action cannot have happened before the application existed in the system.
+        raise ServiceError(_("终端时间早于申请提交时间，请校准终端时钟"))
     when = device_at or occurred_at or received_at
-    last = app.events.order_by("-seq").only("received_at").first() if app.event_count else None
+    # Only a device's own time can be back-filled; skip the query for the rest (imports, demo).
+    last = app.events.order_by("-seq").only("received_at").first() if app.event_count and device_at else None
     backfilled = device_at is not None and last is not None and device_at < last.received_at
     evidence_sha = ""
     evidence_name = ""
@@ -102,6 +113,7 @@ def _record(
     payload = data or {}
     content_fields = event_content(
         application_no=app.no,
+        application_id=app.pk,
         seq=seq,
         type=str(type),
         stage=stage,
@@ -116,6 +128,7 @@ def _record(
         device_id=device_id,
         backfilled=backfilled,
         data=payload,
+        prev_hash=prev,
     )
     event.seq = seq
     event.type = type
@@ -170,11 +183,13 @@ def _safe_name(name: str) -> str:
 
 
 def _applicant_ref(id_number: str) -> str:
+    """The stored stand-in for an identity number (the number itself is never stored)."""
     return hashlib.sha256(id_number.strip().upper().encode()).hexdigest() if id_number.strip() else ""
 
 
 def _normalise_address(address: str) -> str:
-    return "".join(address.split()).lower()
+    """Addresses compare equal regardless of spacing, letter case and full-width characters."""
+    return "".join(unicodedata.normalize("NFKC", address).split()).casefold()
 
 
 def _next_number(year: int) -> str:
@@ -242,7 +257,7 @@ def application_create(
         app = Application.objects.create(
             no=_next_number(now.astimezone(SHANGHAI).year),
             applicant=applicant,
-            applicant_ref=_applicant_ref(id_number),
+            applicant_ref=_applicant_ref(id_number) or (applicant.applicant_ref if applicant else ""),
             applicant_name=applicant_name or (applicant.display_name if applicant else ""),
             phone=phone or (applicant.phone if applicant else ""),
             customer_class=customer_class,
@@ -279,7 +294,7 @@ def document_upload(*, application: Application, kind: str, upload: UploadedFile
     with transaction.atomic():
         app = _lock(application)
         if app.status not in (Status.DRAFT, Status.PAUSED):
-            raise ServiceError(_("申请已提交，不能再更换资料"))
+            raise StateConflict(_("申请已提交，不能再更换资料"))
         digest = hashlib.sha256(content).hexdigest()
         Document.objects.filter(application=app, kind=kind).delete()
         doc = Document(
@@ -320,15 +335,31 @@ def decide_eligibility(
 
 
 def _find_restart_root(app: Application, policy: Policy, now: dt.datetime) -> Application | None:
-    window = dt.timedelta(days=policy.counting.restart_window_days)
-    same_person = Q(applicant_ref=app.applicant_ref) if app.applicant_ref else Q(applicant=app.applicant)
-    if not app.applicant_ref and app.applicant is None:
+    """The first application of a restart (requirements §4), or None.
+
+    A restart: the same person (the same identity number, or the same applicant account) at the
+    same address (compared after normalising), whose earlier application was submitted and then
+    withdrawn or cancelled at most `restart_window_days` ago. A restart of a restart links to the
+    first application, so its clocks run from the first submission.
+    """
+    same_person = Q()
+    if app.applicant_ref:
+        same_person |= Q(applicant_ref=app.applicant_ref)
+    if app.applicant_id is not None:
+        same_person |= Q(applicant_id=app.applicant_id)
+    if not same_person:
         return None
+    window = dt.timedelta(days=policy.counting.restart_window_days)
     candidates = (
         Application.objects.filter(
-            same_person, status__in=[Status.WITHDRAWN, Status.CANCELLED], closed_at__gte=now - window
+            same_person,
+            status__in=[Status.WITHDRAWN, Status.CANCELLED],
+            submitted_at__isnull=False,  # a draft withdrawn unsubmitted never started a clock
+            closed_at__gte=now - window,
+            closed_at__lte=now,
         )
         .exclude(pk=app.pk)
+        .select_related("restart_of")
         .order_by("-closed_at")
     )
     address = _normalise_address(app.address)
@@ -356,7 +387,7 @@ def application_submit(*, application: Application, actor: User) -> Application:
     with transaction.atomic():
         app = _lock(application)
         if app.status != Status.DRAFT:
-            raise ServiceError(_("申请已经提交"))
+            raise StateConflict(_("申请已经提交"))
         required = policy.classes[app.customer_class].documents  # type: ignore[index]
         have = set(app.documents.values_list("kind", flat=True))
         missing = [policy.documents[d].zh for d in required if d not in have]
@@ -418,7 +449,7 @@ def application_withdraw(*, application: Application, actor: User, note: str = "
     with transaction.atomic():
         app = _lock(application)
         if app.status not in (Status.DRAFT, *Status.open_states()):
-            raise ServiceError(_("该申请已结束，不能撤回"))
+            raise StateConflict(_("该申请已结束，不能撤回"))
         _record(app, type=EventType.WITHDRAWN, actor=actor, note=note.strip())
         if app.status == Status.DRAFT:
             app.status = Status.WITHDRAWN
@@ -434,9 +465,9 @@ def application_withdraw(*, application: Application, actor: User, note: str = "
 
 def _check_open(app: Application) -> None:
     if app.status == Status.DRAFT:
-        raise ServiceError(_("申请尚未提交"))
+        raise StateConflict(_("申请尚未提交"))
     if app.status in Status.closed_states():
-        raise ServiceError(_("该申请已结束"))
+        raise StateConflict(_("该申请已结束"))
 
 
 def _check_device_time(device_at: dt.datetime | None) -> None:
@@ -462,9 +493,9 @@ def stage_complete(
         if stage not in steps:
             raise ServiceError(_("本类别没有“%(s)s”环节") % {"s": stage})
         if app.status == Status.PAUSED:
-            raise ServiceError(_("申请处于暂停状态，请先恢复办理"))
+            raise StateConflict(_("申请处于暂停状态，请先恢复办理"))
         if stage != app.current_stage:
-            raise ServiceError(
+            raise StateConflict(
                 _("当前环节是“%(cur)s”，不能完成“%(s)s”")
                 % {
                     "cur": policy.stages[app.current_stage].zh if app.current_stage else "-",
@@ -493,6 +524,18 @@ def stage_complete(
     return app
 
 
+def _check_evidence(upload: UploadedFile) -> None:
+    """Evidence files follow the documents' rule: PDF, JPEG or PNG of at most 10 MB, by content."""
+    if upload.size is not None and upload.size > settings.DOCUMENT_MAX_BYTES:
+        raise ServiceError(_("文件不能超过 10 MB"))
+    content = _read_upload(upload)
+    if len(content) > settings.DOCUMENT_MAX_BYTES:
+        raise ServiceError(_("文件不能超过 10 MB"))
+    guess = filetype.guess(content)
+    if guess is None or guess.mime not in ALLOWED_CONTENT:
+        raise ServiceError(_("只接受 PDF、JPEG 或 PNG 文件（按文件内容判断）"))
+
+
 def application_pause(
     *,
     application: Application,
@@ -508,12 +551,14 @@ def application_pause(
         raise ServiceError(_("暂停只能因方案规定的客户原因"))
     if not note.strip():
         raise ServiceError(_("暂停须附说明（证据）"))
+    if evidence is not None:
+        _check_evidence(evidence)
     _check_device_time(device_at)
     with transaction.atomic():
         app = _lock(application)
         _check_open(app)
         if app.status == Status.PAUSED:
-            raise ServiceError(_("申请已处于暂停状态"))
+            raise StateConflict(_("申请已处于暂停状态"))
         _record(
             app,
             type=EventType.PAUSED,
@@ -539,7 +584,7 @@ def application_resume(
         app = _lock(application)
         _check_open(app)
         if app.status != Status.PAUSED:
-            raise ServiceError(_("申请没有暂停"))
+            raise StateConflict(_("申请没有暂停"))
         _record(app, type=EventType.RESUMED, actor=actor, note=note.strip(), device_at=device_at, device_id=device_id)
         _derive(app)
         _tell_applicant(app, _("恢复办理"), _("您的申请已恢复办理，计时继续。"))
@@ -588,7 +633,22 @@ def approval_complete(*, application: Application, actor: User | None, note: str
         app = _lock(application)
         _check_open(app)
         if not app.events.filter(type=EventType.APPROVAL_STARTED).exists():
-            raise ServiceError(_("没有进行中的外线工程审批"))
+            raise StateConflict(_("没有进行中的外线工程审批"))
         _record(app, type=EventType.APPROVAL_COMPLETED, actor=actor, note=note)
         _derive(app)
     return app
+
+
+def open_deadlines_refresh() -> int:
+    """Re-derive the due dates of every open application, after the calendar gained a year.
+
+    A deadline that ran into a year the calendar did not hold was stored as unknown; once that
+    year is loaded it can be computed. Returns how many applications were refreshed.
+    """
+    refreshed = 0
+    for pk in Application.objects.filter(status__in=Status.open_states()).values_list("pk", flat=True):
+        with transaction.atomic():
+            app = Application.objects.select_for_update().get(pk=pk)
+            _derive(app)
+            refreshed += 1
+    return refreshed

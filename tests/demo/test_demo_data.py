@@ -1,0 +1,153 @@
+"""`manage.py demo`: logins for every role, every outcome, linked restarts, the same every time."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client, override_settings
+
+from bandian.accounts.models import Role, User
+from bandian.applications import demo
+from bandian.applications.enums import CustomerClass, Status
+from bandian.applications.integrity import verify
+from bandian.applications.models import Application, Event
+from bandian.applications.services import application_clocks
+from bandian.policy.loader import active_policy
+from bandian.workdays.selectors import forget_calendar
+from tests.demo.conftest import at_demo_now
+
+FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+
+pytestmark = pytest.mark.django_db
+
+
+def run_demo(*args: str) -> str:
+    out = io.StringIO()
+    call_command("demo", "--size", "small", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def loaded(django_db_setup, django_db_blocker) -> Iterator[str]:
+    """The small demo, loaded once for this module and rolled back after it."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=[FAST_HASHER]),
+        transaction.atomic(),
+    ):
+        forget_calendar()
+        with at_demo_now():
+            out = run_demo()
+        yield out
+        transaction.set_rollback(True)
+
+
+def test_it_prints_a_login_for_every_role(loaded):
+    assert "Demo data loaded" in loaded
+    for login in demo.fixed_logins():
+        assert login.username in loaded
+    assert demo.PASSWORD in loaded
+    roles = {login.role for login in demo.fixed_logins()}
+    assert roles == {role.value for role in Role}
+
+
+def test_every_demo_login_signs_in_with_the_demo_password(loaded):
+    for login in demo.fixed_logins():
+        assert Client().login(username=login.username, password=demo.PASSWORD), login.username
+
+
+def test_every_county_has_two_managers_of_each_kind_and_a_counter_clerk(loaded):
+    per_county = Counter(User.objects.filter(county__isnull=False).values_list("county_id", "role"))
+    for county in active_policy().counties:
+        assert per_county[(county, Role.CUSTOMER_MANAGER)] == 2
+        assert per_county[(county, Role.PROJECT_MANAGER)] == 2
+        assert per_county[(county, Role.COUNTER)] == 1
+    roles = Counter(User.objects.values_list("role", flat=True))
+    assert roles[Role.APPLICANT] == 1
+    assert roles[Role.SUPERVISOR] == 1
+    assert roles[Role.ADMIN] == 1
+    assert User.objects.get(username=demo.ADMIN_USERNAME).is_superuser
+
+
+def test_every_status_and_every_class_occurs(loaded):
+    assert Application.objects.count() >= demo.SIZES["small"]
+    statuses = set(Application.objects.values_list("status", flat=True))
+    assert statuses == {s.value for s in Status} - {Status.DRAFT}
+    classes = set(Application.objects.values_list("customer_class", flat=True))
+    assert classes == {c.value for c in CustomerClass}
+    years = {no[4:8] for no in Application.objects.values_list("no", flat=True)}
+    assert years == {"2021", "2022", "2023", "2024", "2025", "2026"}
+
+
+def test_open_applications_include_overdue_and_nearly_due_ones(loaded):
+    shares = []
+    for app in Application.objects.filter(status=Status.IN_PROGRESS):
+        clocks = application_clocks(app, now=demo.DEMO_NOW)
+        shares.append(clocks.limit_used_workdays / clocks.limit_workdays)
+    assert any(s > 1 for s in shares)
+    assert any(0.8 <= s < 1 for s in shares)
+    assert any(s < 0.8 for s in shares)
+
+
+def test_energised_applications_include_late_ones_and_paused_ones(loaded):
+    late = paused = on_time = 0
+    for app in Application.objects.filter(status=Status.ENERGISED):
+        clocks = application_clocks(app, now=demo.DEMO_NOW)
+        late += clocks.limit_used_workdays > clocks.limit_workdays
+        on_time += clocks.limit_used_workdays <= clocks.limit_workdays
+        paused += bool(clocks.pauses)
+    assert late and paused and on_time > late
+    reasons = set(Event.objects.filter(type="paused").values_list("reason", flat=True))
+    assert reasons <= set(active_policy().pause_reasons)
+    assert not Event.objects.filter(type="paused", note="").exists()
+
+
+def test_restarts_are_linked_to_a_closed_first_application_of_the_same_person(loaded):
+    restarts = Application.objects.filter(restart_of__isnull=False).select_related("restart_of")
+    assert restarts.exists()
+    for app in restarts:
+        first = app.restart_of
+        assert first.status in (Status.WITHDRAWN, Status.CANCELLED)
+        assert (first.applicant_ref, first.address) == (app.applicant_ref, app.address)
+        assert app.clock_started_at == first.submitted_at
+        assert 0 < (app.submitted_at - first.closed_at).days <= active_policy().counting.restart_window_days
+
+
+def test_the_demo_applicant_owns_applications_in_different_states(loaded):
+    owned = Application.objects.filter(applicant__username=demo.APPLICANT_USERNAME)
+    assert set(owned.values_list("status", flat=True)) >= {
+        Status.ENERGISED,
+        Status.IN_PROGRESS,
+        Status.PAUSED,
+        Status.WITHDRAWN,
+    }
+    assert set(owned.values_list("phone", flat=True)) == {demo.APPLICANT_USERNAME}
+
+
+def test_some_high_voltage_applications_have_an_extended_investment_boundary(loaded):
+    extended = Application.objects.filter(extended_boundary=True)
+    assert extended.exists()
+    assert set(extended.values_list("customer_class", flat=True)) <= {"hv_single", "hv_dual"}
+    assert not extended.filter(extended_boundary_reason="").exists()
+
+
+def test_counter_applications_record_the_clerk_and_managers_are_of_the_county(loaded):
+    counter_apps = Application.objects.filter(channel="counter")
+    assert counter_apps.exists()
+    for app in counter_apps.select_related("entered_by"):
+        assert app.entered_by.role == Role.COUNTER
+        assert app.entered_by.county_id == app.county_id
+    for app in Application.objects.select_related("customer_manager", "project_manager"):
+        assert app.customer_manager.county_id == app.county_id
+        assert app.project_manager.county_id == app.county_id
+
+
+def test_every_chain_verifies(loaded):
+    report = verify()
+    assert report.problems == []
+    assert report.applications == Application.objects.count()
