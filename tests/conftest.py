@@ -26,6 +26,30 @@ PNG = (
 )
 
 
+def seed_reference_data() -> None:
+    """The rows the migrations seed (counties, the 2004–2026 calendar), again if a flush removed them."""
+    from bandian.policy.loader import active_policy
+    from bandian.workdays.models import CalendarYear, SpecialDay
+    from bandian.workdays.seed import SEED_SOURCE, SEED_YEARS, seed_days
+
+    County.objects.bulk_create(
+        [County(adcode=code, name=name) for code, name in active_policy().counties.items()], ignore_conflicts=True
+    )
+    if not CalendarYear.objects.exists():
+        SpecialDay.objects.bulk_create([SpecialDay(date=d, kind=k, name=n) for d, k, n in seed_days()])
+        CalendarYear.objects.bulk_create([CalendarYear(year=y, source=SEED_SOURCE) for y in SEED_YEARS])
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request) -> None:
+    """A transactional test flushes the database when it ends, seeded rows included: put them back."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    if transactional or "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+        seed_reference_data()
+
+
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path) -> Iterator[None]:
     settings.MEDIA_ROOT = tmp_path / "media"

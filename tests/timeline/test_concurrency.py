@@ -42,7 +42,7 @@ def race(*actions: Callable[[], Any]) -> list[Any]:
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_staff_completing_the_same_step_at_once_exactly_one_succeeds(alice, kaili, cm, pm):
     app = submitted(alice, kaili)
     before = app.event_count
@@ -65,7 +65,7 @@ def test_two_staff_completing_the_same_step_at_once_exactly_one_succeeds(alice, 
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_many_changes_racing_each_other_and_the_anchor_keep_every_chain_and_the_anchor_valid(alice, bob, kaili, cm, pm):
     first = submitted(alice, kaili)
     second = submitted(bob, kaili, address="凯里市文化北路 3 号")
@@ -86,7 +86,7 @@ def test_many_changes_racing_each_other_and_the_anchor_keep_every_chain_and_the_
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_large_database_is_verified_by_several_processes_with_the_same_findings(
     alice, bob, kaili, cm, pm, monkeypatch
 ):
