@@ -41,6 +41,7 @@ from bandian.applications.timeline import (
     head_problem,
     heads_digest,
 )
+from bandian.forking import fork_pool
 from bandian.workdays.calendar import SHANGHAI
 
 # Every stored column of Event, in the order the stream reads them. `id` is read to place events
@@ -327,8 +328,7 @@ def _scan_in_parallel(anchor_id: int | None, chunk_size: int, workers: int | Non
     ids = apps.order_by("pk").values_list("pk", flat=True)
     bounds: list[int | None] = [None, *(ids[total * k // workers] for k in range(1, workers)), None]
     ranges = [(bounds[k], bounds[k + 1], anchor_id, chunk_size) for k in range(workers)]
-    connections.close_all()  # each process opens its own connection
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with fork_pool(workers) as pool:
         return pool.map(_scan_in_child, ranges)
 
 

@@ -40,6 +40,7 @@ from django.db.models.expressions import RawSQL
 from bandian.applications.clocks import TimelineEvent, compute_clocks
 from bandian.applications.enums import INTERCHANGE_TYPES, EventType
 from bandian.applications.models import Application, Document, Event
+from bandian.forking import fork_pool
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy
 from bandian.workdays.calendar import SHANGHAI, WorkCalendar
@@ -323,10 +324,9 @@ def _parallel(shared: _Shared, jobs: int) -> list[ApplicationFigures]:
     ids = sorted(shared.apps)
     size = math.ceil(len(ids) / jobs)
     ranges = [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
-    connections.close_all()  # the workers must not share the parent's connection
     _shared = shared
     try:
-        with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
+        with fork_pool(len(ranges)) as pool:
             parts = pool.map(_compute_part, ranges)
     finally:
         _shared = None
