@@ -93,6 +93,11 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_PREPARED_STATEMENTS", True):
+    # Django turns prepared statements off for the sake of transaction-mode poolers; bandian talks
+    # to PostgreSQL directly, and its hot public query (the progress lookup) is prepared once per
+    # connection. Set DB_PREPARED_STATEMENTS=false behind a pooler that cannot keep them.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers go on while one writer commits; IMMEDIATE avoids lock upgrades failing.
     DATABASES["default"]["OPTIONS"] = {

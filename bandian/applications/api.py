@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import re
+import weakref
 from decimal import Decimal
 from functools import cache as cache_on_first_use
 from typing import Any
@@ -330,12 +331,31 @@ def _aware(value: Any) -> dt.datetime | None:
     return parsed if parsed is None or parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+# On PostgreSQL, one cursor per connection with a server-side prepared statement: the query is
+# parsed and planned once per connection, and no cursor is built per request.
+_progress_cursors: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def _fetch_progress_row(no: str) -> tuple[Any, ...] | None:
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        connection.ensure_connection()
+        raw = connection.connection
+        cursor = _progress_cursors.get(raw)
+        if cursor is None or cursor.closed:
+            cursor = _progress_cursors[raw] = psycopg.Cursor(raw)
+        cursor.execute(_progress_sql(), [no], prepare=True)
+        return cursor.fetchone()
+    with connection.cursor() as django_cursor:
+        django_cursor.execute(_progress_sql(), [no])
+        return django_cursor.fetchone()
+
+
 def _progress_row(no: str) -> tuple[Any, ...] | None:
     """The one indexed lookup on the unique number. Raw SQL on purpose: building the same
     ORM query costs several times the database's own time, and this is the hot public path."""
-    with connection.cursor() as cursor:
-        cursor.execute(_progress_sql(), [no])
-        row = cursor.fetchone()
+    row = _fetch_progress_row(no)
     if row is None:
         return None
     return (*row[:6], *(_aware(v) for v in row[6:]))
