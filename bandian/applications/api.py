@@ -331,22 +331,24 @@ def _aware(value: Any) -> dt.datetime | None:
     return parsed if parsed is None or parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-# On PostgreSQL, one cursor per connection with a server-side prepared statement: the query is
-# parsed and planned once per connection, and no cursor is built per request.
+# On PostgreSQL, one server-binding cursor per connection: after a few uses psycopg prepares the
+# query on the server (see DB_PREPARED_STATEMENTS in settings), and no cursor is built per request.
+# It is wrapped like any Django cursor, so query logging and execute wrappers still see it.
 _progress_cursors: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 
 def _fetch_progress_row(no: str) -> tuple[Any, ...] | None:
     if connection.vendor == "postgresql":
-        import psycopg
+        from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
 
         connection.ensure_connection()
         raw = connection.connection
         cursor = _progress_cursors.get(raw)
         if cursor is None or cursor.closed:
-            cursor = _progress_cursors[raw] = psycopg.Cursor(raw)
-        cursor.execute(_progress_sql(), [no], prepare=True)
-        return cursor.fetchone()
+            cursor = _progress_cursors[raw] = ServerBindingCursor(raw)
+        wrapped = connection._prepare_cursor(cursor)  # type: ignore[attr-defined]
+        wrapped.execute(_progress_sql(), [no])
+        return wrapped.fetchone()
     with connection.cursor() as django_cursor:
         django_cursor.execute(_progress_sql(), [no])
         return django_cursor.fetchone()
