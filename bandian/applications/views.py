@@ -134,8 +134,14 @@ def enter_for_customer(request: HttpRequest) -> HttpResponse:
 
 def _document_rows(app: Application, policy: Policy) -> list[dict[str, Any]]:
     have = {d.kind: d for d in app.documents.all()}
+    # Records loaded from another system list the documents handed in, without their files.
+    submitted = app.events.filter(type=EventType.SUBMITTED).values_list("data", flat=True).first() or {}
+    listed = set(submitted.get("documents") or [])
     rule = policy.classes[app.customer_class]  # type: ignore[index]
-    return [{"kind": kind, "label": label(policy.documents[kind]), "doc": have.get(kind)} for kind in rule.documents]
+    return [
+        {"kind": kind, "label": label(policy.documents[kind]), "doc": have.get(kind), "listed": kind in listed}
+        for kind in rule.documents
+    ]
 
 
 @login_required
