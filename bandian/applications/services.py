@@ -283,14 +283,7 @@ def document_upload(*, application: Application, kind: str, upload: UploadedFile
     allowed = policy.classes[application.customer_class].documents  # type: ignore[index]
     if kind not in allowed:
         raise ServiceError(_("本类别只需提交：%(docs)s") % {"docs": "、".join(policy.documents[d].zh for d in allowed)})
-    if upload.size is not None and upload.size > settings.DOCUMENT_MAX_BYTES:
-        raise ServiceError(_("文件不能超过 10 MB"))
-    content = _read_upload(upload)
-    if len(content) > settings.DOCUMENT_MAX_BYTES:
-        raise ServiceError(_("文件不能超过 10 MB"))
-    guess = filetype.guess(content)
-    if guess is None or guess.mime not in ALLOWED_CONTENT:
-        raise ServiceError(_("只接受 PDF、JPEG 或 PNG 文件（按文件内容判断）"))
+    content, mime = _checked_file(upload)
     with transaction.atomic():
         app = _lock(application)
         if app.status not in (Status.DRAFT, Status.PAUSED):
@@ -300,12 +293,12 @@ def document_upload(*, application: Application, kind: str, upload: UploadedFile
         doc = Document(
             application=app,
             kind=kind,
-            content_type=guess.mime,
+            content_type=mime,
             size=len(content),
             sha256=digest,
             original_name=_safe_name(upload.name or kind),
         )
-        doc.file.save(f"{app.no}-{kind}.{ALLOWED_CONTENT[guess.mime]}", ContentFile(content), save=False)
+        doc.file.save(f"{app.no}-{kind}.{ALLOWED_CONTENT[mime]}", ContentFile(content), save=False)
         doc.save()
         _record(app, type=EventType.DOCUMENT_UPLOADED, actor=actor, data={"kind": kind, "sha256": digest})
         _derive(app)
@@ -524,8 +517,9 @@ def stage_complete(
     return app
 
 
-def _check_evidence(upload: UploadedFile) -> None:
-    """Evidence files follow the documents' rule: PDF, JPEG or PNG of at most 10 MB, by content."""
+def _checked_file(upload: UploadedFile) -> tuple[bytes, str]:
+    """The content and type of an uploaded document or evidence file: PDF, JPEG or PNG of at
+    most 10 MB, judged by its content, not by its name."""
     if upload.size is not None and upload.size > settings.DOCUMENT_MAX_BYTES:
         raise ServiceError(_("文件不能超过 10 MB"))
     content = _read_upload(upload)
@@ -534,6 +528,7 @@ def _check_evidence(upload: UploadedFile) -> None:
     guess = filetype.guess(content)
     if guess is None or guess.mime not in ALLOWED_CONTENT:
         raise ServiceError(_("只接受 PDF、JPEG 或 PNG 文件（按文件内容判断）"))
+    return content, guess.mime
 
 
 def application_pause(
@@ -552,7 +547,7 @@ def application_pause(
     if not note.strip():
         raise ServiceError(_("暂停须附说明（证据）"))
     if evidence is not None:
-        _check_evidence(evidence)
+        _checked_file(evidence)
     _check_device_time(device_at)
     with transaction.atomic():
         app = _lock(application)
