@@ -145,6 +145,18 @@ POLICY_FILE = Path(os.environ.get("POLICY_FILE", BASE_DIR / "policies" / "qiando
 # Notifications: without SMS_GATEWAY_URL, SMS go to the console and the in-app inbox.
 SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
 
+# The cache holds the progress query's failed-guess counters and the supervision figures. With
+# several processes (gunicorn workers, hosts) it must be shared: set REDIS_URL. Without it each
+# process keeps its own in memory, which is right for one process and for development.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # Background work: Django's Tasks API. The database backend needs `manage.py db_worker` running;
 # "immediate" runs tasks in the request (development and tests).
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate")
