@@ -10,17 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import re
-import weakref
 from decimal import Decimal
-from functools import cache as cache_on_first_use
 from typing import Any
 
-from django.core.cache import cache
-from django.db import connection
 from django.db.models import F
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema
 from ninja.errors import AuthorizationError, HttpError, ValidationError
@@ -30,6 +25,7 @@ from pydantic import Field
 
 from bandian.accounts.auth import api_auth
 from bandian.accounts.models import County, User
+from bandian.applications import progress as progress_lookup
 from bandian.applications import rules, schemas, services
 from bandian.applications.enums import Channel, CustomerClass, EventType, Status
 from bandian.applications.models import Application, Event
@@ -49,15 +45,6 @@ ERRORS: dict[int, type[Schema]] = {
     409: schemas.ErrorOut,
     422: schemas.ErrorOut,
 }
-
-# Guessing the four digits of the public progress query: only failed lookups count. After
-# PROGRESS_FAILURES_PER_NUMBER wrong answers for one number within PROGRESS_WINDOW, that number
-# answers 429 until the window ends (10,000 combinations at 10 an hour take months); after
-# PROGRESS_FAILURES_PER_CLIENT failures from one address, so does every number for that address.
-# Successful queries cost two cache reads and nothing else, so honest traffic is never slowed.
-PROGRESS_WINDOW = 3600
-PROGRESS_FAILURES_PER_NUMBER = 10
-PROGRESS_FAILURES_PER_CLIENT = 100
 
 
 def _user(request: HttpRequest) -> User:
@@ -278,91 +265,6 @@ def _progress_params(request: HttpRequest) -> tuple[str, str]:
     return no, digits
 
 
-def _client(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))[:64]
-
-
-def _progress_refused(no: str, client: str) -> bool:
-    counts = cache.get_many([f"progress-fail:no:{no}", f"progress-fail:ip:{client}"])
-    return (
-        counts.get(f"progress-fail:no:{no}", 0) >= PROGRESS_FAILURES_PER_NUMBER
-        or counts.get(f"progress-fail:ip:{client}", 0) >= PROGRESS_FAILURES_PER_CLIENT
-    )
-
-
-def _progress_failed(no: str, client: str) -> None:
-    for key in (f"progress-fail:no:{no}", f"progress-fail:ip:{client}"):
-        if not cache.add(key, 1, PROGRESS_WINDOW):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.add(key, 1, PROGRESS_WINDOW)
-
-
-PROGRESS_FIELDS = (
-    "id",
-    "phone",
-    "customer_class",
-    "county_id",
-    "status",
-    "current_stage",
-    "submitted_at",
-    "clock_started_at",
-    "stage_due_at",
-    "due_at",
-    "energised_at",
-)
-
-
-@cache_on_first_use
-def _progress_sql() -> str:
-    qn = connection.ops.quote_name
-    meta = Application._meta
-    column = {f.attname: str(f.column) for f in meta.concrete_fields}
-    columns = ", ".join(qn(column[name]) for name in PROGRESS_FIELDS)
-    return f"SELECT {columns} FROM {qn(meta.db_table)} WHERE {qn(column['no'])} = %s LIMIT 1"  # noqa: S608
-
-
-def _aware(value: Any) -> dt.datetime | None:
-    """A timestamp from a raw row: PostgreSQL gives aware datetimes, SQLite UTC text."""
-    if value is None or isinstance(value, dt.datetime):
-        return value if value is None or value.tzinfo else value.replace(tzinfo=dt.UTC)
-    parsed = parse_datetime(str(value))
-    return parsed if parsed is None or parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
-# On PostgreSQL, one server-binding cursor per connection: after a few uses psycopg prepares the
-# query on the server (see DB_PREPARED_STATEMENTS in settings), and no cursor is built per request.
-# It is wrapped like any Django cursor, so query logging and execute wrappers still see it.
-_progress_cursors: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-
-
-def _fetch_progress_row(no: str) -> tuple[Any, ...] | None:
-    if connection.vendor == "postgresql":
-        from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
-
-        connection.ensure_connection()
-        raw = connection.connection
-        cursor = _progress_cursors.get(raw)
-        if cursor is None or cursor.closed:
-            cursor = _progress_cursors[raw] = ServerBindingCursor(raw)
-        wrapped = connection._prepare_cursor(cursor)  # type: ignore[attr-defined]
-        wrapped.execute(_progress_sql(), [no])
-        return wrapped.fetchone()
-    with connection.cursor() as django_cursor:
-        django_cursor.execute(_progress_sql(), [no])
-        return django_cursor.fetchone()
-
-
-def _progress_row(no: str) -> tuple[Any, ...] | None:
-    """The one indexed lookup on the unique number. Raw SQL on purpose: building the same
-    ORM query costs several times the database's own time, and this is the hot public path."""
-    row = _fetch_progress_row(no)
-    if row is None:
-        return None
-    return (*row[:6], *(_aware(v) for v in row[6:]))
-
-
 @router.get(
     "/progress",
     auth=None,
@@ -376,12 +278,12 @@ def progress(request: HttpRequest) -> JsonResponse:
     # The hot public path: the answer is built to match ProgressOut (a test holds it to that) and
     # sent as is, skipping ninja's re-validation of the output, which costs more than the query.
     no, digits = _progress_params(request)
-    client = _client(request)
-    if _progress_refused(no, client):
+    client = progress_lookup.client_address(request)
+    if progress_lookup.guessing_refused(no, client):
         raise HttpError(429, _("查询失败次数过多，请一小时后再试"))
-    found = _progress_row(no)
+    found = progress_lookup.progress_row(no)
     if found is None or len(found[1]) < 4 or not hmac.compare_digest(found[1][-4:], digits):
-        _progress_failed(no, client)
+        progress_lookup.guess_failed(no, client)
         raise Http404(_("没有找到该申请，请核对申请编号和手机号后四位"))
     pk, _phone, cls, county, status, stage, submitted_at, clock_start, stage_due_at, due_at, energised_at = found
     policy = active_policy()

@@ -22,7 +22,6 @@ from django.views.decorators.http import require_POST
 
 from bandian.accounts.models import Role, User
 from bandian.applications import rules, services
-from bandian.applications.api import _client, _progress_failed, _progress_refused
 from bandian.applications.enums import Channel, EventType, Status
 from bandian.applications.forms import (
     ApplyForm,
@@ -37,6 +36,7 @@ from bandian.applications.forms import (
     label,
 )
 from bandian.applications.models import Application, Document, Event
+from bandian.applications.progress import client_address, guess_failed, guessing_refused
 from bandian.applications.selectors import get_application_for_user
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy, PolicyGap
@@ -355,15 +355,15 @@ def progress(request: HttpRequest) -> HttpResponse:
     result: dict[str, Any] | None = None
     status = 200
     if request.GET and form.is_valid():
-        no, client = form.cleaned_data["no"], _client(request)
+        no, client = form.cleaned_data["no"], client_address(request)
         # The same failure counters as the API's progress query: guessing is slowed alike.
-        if _progress_refused(no, client):
+        if guessing_refused(no, client):
             form.add_error(None, _("查询失败次数过多，请一小时后再试"))
             return render(request, "applications/progress.html", {"form": form, "result": None}, status=429)
         app = Application.objects.filter(no=no).exclude(status=Status.DRAFT).exclude(phone="").first()
         if app is None or not hmac.compare_digest(app.phone_last4, form.cleaned_data["phone_last4"]):
             # The same answer whether the number or the phone is wrong: nothing to probe.
-            _progress_failed(no, client)
+            guess_failed(no, client)
             form.add_error(None, _("没有找到这个申请：请核对申请编号和手机号码后四位。"))
             status = 404
         else:

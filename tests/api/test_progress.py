@@ -9,7 +9,7 @@ import time_machine
 from django.test import Client
 
 from bandian.applications import services
-from bandian.applications.api import PROGRESS_FAILURES_PER_CLIENT, PROGRESS_FAILURES_PER_NUMBER
+from bandian.applications.progress import PROGRESS_FAILURES_PER_CLIENT, PROGRESS_FAILURES_PER_NUMBER
 from bandian.workdays.calendar import SHANGHAI
 from tests.api.conftest import BASE
 from tests.conftest import draft, submitted

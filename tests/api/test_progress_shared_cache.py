@@ -7,7 +7,7 @@ import pytest
 import redis
 from django.core.cache import cache
 
-from bandian.applications.api import PROGRESS_FAILURES_PER_NUMBER
+from bandian.applications.progress import PROGRESS_FAILURES_PER_NUMBER
 from tests.api.test_progress import progress
 from tests.conftest import submitted
 

@@ -1,0 +1,109 @@
+"""The public progress query's lookup and its guard against guessing, shared by the page and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import weakref
+from functools import cache as cache_on_first_use
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest
+from django.utils.dateparse import parse_datetime
+
+from bandian.applications.models import Application
+
+# Guessing the four digits of the public progress query: only failed lookups count. After
+# PROGRESS_FAILURES_PER_NUMBER wrong answers for one number within PROGRESS_WINDOW, that number
+# answers 429 until the window ends (10,000 combinations at 10 an hour take months); after
+# PROGRESS_FAILURES_PER_CLIENT failures from one address, so does every number for that address.
+# Successful queries cost two cache reads and nothing else, so honest traffic is never slowed.
+PROGRESS_WINDOW = 3600
+PROGRESS_FAILURES_PER_NUMBER = 10
+PROGRESS_FAILURES_PER_CLIENT = 100
+
+
+def client_address(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))[:64]
+
+
+def guessing_refused(no: str, client: str) -> bool:
+    counts = cache.get_many([f"progress-fail:no:{no}", f"progress-fail:ip:{client}"])
+    return (
+        counts.get(f"progress-fail:no:{no}", 0) >= PROGRESS_FAILURES_PER_NUMBER
+        or counts.get(f"progress-fail:ip:{client}", 0) >= PROGRESS_FAILURES_PER_CLIENT
+    )
+
+
+def guess_failed(no: str, client: str) -> None:
+    for key in (f"progress-fail:no:{no}", f"progress-fail:ip:{client}"):
+        if not cache.add(key, 1, PROGRESS_WINDOW):
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.add(key, 1, PROGRESS_WINDOW)
+
+
+PROGRESS_FIELDS = (
+    "id",
+    "phone",
+    "customer_class",
+    "county_id",
+    "status",
+    "current_stage",
+    "submitted_at",
+    "clock_started_at",
+    "stage_due_at",
+    "due_at",
+    "energised_at",
+)
+
+
+@cache_on_first_use
+def _progress_sql() -> str:
+    qn = connection.ops.quote_name
+    meta = Application._meta
+    column = {f.attname: str(f.column) for f in meta.concrete_fields}
+    columns = ", ".join(qn(column[name]) for name in PROGRESS_FIELDS)
+    return f"SELECT {columns} FROM {qn(meta.db_table)} WHERE {qn(column['no'])} = %s LIMIT 1"  # noqa: S608
+
+
+def _aware(value: Any) -> dt.datetime | None:
+    """A timestamp from a raw row: PostgreSQL gives aware datetimes, SQLite UTC text."""
+    if value is None or isinstance(value, dt.datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=dt.UTC)
+    parsed = parse_datetime(str(value))
+    return parsed if parsed is None or parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+# On PostgreSQL, one server-binding cursor per connection: after a few uses psycopg prepares the
+# query on the server (see DB_PREPARED_STATEMENTS in settings), and no cursor is built per request.
+# It is wrapped like any Django cursor, so query logging and execute wrappers still see it.
+_progress_cursors: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def _fetch_progress_row(no: str) -> tuple[Any, ...] | None:
+    if connection.vendor == "postgresql":
+        from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
+
+        connection.ensure_connection()
+        raw = connection.connection
+        cursor = _progress_cursors.get(raw)
+        if cursor is None or cursor.closed:
+            cursor = _progress_cursors[raw] = ServerBindingCursor(raw)
+        wrapped = connection._prepare_cursor(cursor)  # type: ignore[attr-defined]
+        wrapped.execute(_progress_sql(), [no])
+        return wrapped.fetchone()
+    with connection.cursor() as django_cursor:
+        django_cursor.execute(_progress_sql(), [no])
+        return django_cursor.fetchone()
+
+
+def progress_row(no: str) -> tuple[Any, ...] | None:
+    """The one indexed lookup on the unique number. Raw SQL on purpose: building the same
+    ORM query costs several times the database's own time, and this is the hot public path."""
+    row = _fetch_progress_row(no)
+    if row is None:
+        return None
+    return (*row[:6], *(_aware(v) for v in row[6:]))
