@@ -17,6 +17,7 @@ from bandian.policy.loader import active_policy
 from bandian.policy.schema import PolicyGap
 from bandian.supervision import rules
 from bandian.supervision.compliance import compliance_summary
+from bandian.supervision.selectors import backfilled_applications
 from bandian.workdays.calendar import SHANGHAI, CalendarYearMissing
 
 WORST_CASES = 10
@@ -52,6 +53,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
         "error": error,
         "classes": [],
         "worst": [],
+        "backfilled": [],
         "total": 0,
     }
     if error:
@@ -82,5 +84,16 @@ def compliance(request: HttpRequest) -> HttpResponse:
     context["worst"] = [
         {"app": a, "url": _detail_url(a.no), "class_name": names.get(a.customer_class, a.customer_class)}
         for a in report.worst
+    ]
+    context["backfilled"] = [
+        {
+            "no": row["application__no"],
+            "url": _detail_url(row["application__no"]),
+            "class_name": names.get(row["application__customer_class"], row["application__customer_class"]),
+            "county": row["application__county__name"],
+            "events": row["events"],
+            "last_received": row["last_received"],
+        }
+        for row in backfilled_applications(year)
     ]
     return render(request, "supervision/compliance.html", context)
