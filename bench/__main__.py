@@ -34,34 +34,29 @@ TARGET_RATE_RATIO = 0.5
 TARGET_P99_MS = 50.0
 
 
-def _postgres_admin(url: str, sql: str) -> None:
+def _admin_connection(url: str) -> Any:
+    """An autocommit connection to the server's `postgres` database, as the bench URL's user."""
     import psycopg
 
     parts = urlparse(url)
-    with psycopg.connect(
+    return psycopg.connect(
         host=parts.hostname or "127.0.0.1",
         port=parts.port or 5432,
         user=parts.username or "postgres",
         password=parts.password or None,
         dbname="postgres",
         autocommit=True,
-    ) as conn:
+    )
+
+
+def _postgres_admin(url: str, sql: str) -> None:
+    with _admin_connection(url) as conn:
         conn.execute(sql)
 
 
 def _database_exists(url: str) -> bool:
-    import psycopg
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
+    name = urlparse(url).path.lstrip("/")
+    with _admin_connection(url) as conn:
         return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
 
 
