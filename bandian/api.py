@@ -24,8 +24,10 @@ from bandian.accounts.api import router as accounts_router
 from bandian.applications.api import router as applications_router
 from bandian.applications.services import ServiceError, StateConflict
 from bandian.disclosure.api import router as disclosure_router
+from bandian.permits.api import router as permits_router
 from bandian.policy.api import router as policy_router
 from bandian.policy.schema import PolicyGap
+from bandian.reliability.api import router as reliability_router
 from bandian.supervision.api import router as supervision_router
 from bandian.workdays.calendar import CalendarYearMissing
 
@@ -37,6 +39,8 @@ api.add_router("/accounts", accounts_router, tags=["accounts"])
 api.add_router("/applications", applications_router, tags=["applications"])
 api.add_router("/public", disclosure_router, tags=["public"])
 api.add_router("/supervision", supervision_router, tags=["supervision"])
+api.add_router("/reliability", reliability_router, tags=["reliability"])
+api.add_router("/permits", permits_router, tags=["permits"])
 
 
 def _error(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:

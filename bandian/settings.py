@@ -52,6 +52,10 @@ INSTALLED_APPS = [
     "bandian.applications",
     "bandian.disclosure",
     "bandian.supervision",
+    "bandian.grid",
+    "bandian.outages",
+    "bandian.reliability",
+    "bandian.permits",
 ]
 
 MIDDLEWARE = [

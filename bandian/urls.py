@@ -13,6 +13,10 @@ urlpatterns = [
     path("policy/", include("bandian.policy.urls")),
     path("public/", include("bandian.disclosure.urls")),
     path("supervision/", include("bandian.supervision.urls")),
+    path("grid/", include("bandian.grid.urls")),
+    path("outages/", include("bandian.outages.urls")),
+    path("reliability/", include("bandian.reliability.urls")),
+    path("permits/", include("bandian.permits.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

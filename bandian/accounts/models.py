@@ -26,10 +26,33 @@ class Role(models.TextChoices):
     PROJECT_MANAGER = "project_manager", _("项目经理")
     COUNTER = "counter", _("营业厅柜员")
     SUPERVISOR = "supervisor", _("监管人员")
+    GRID_OPERATOR = "grid_operator", _("运检人员")
+    DEPARTMENT = "department", _("审批部门人员")
     ADMIN = "admin", _("系统管理员")
 
 
 STAFF_ROLES = {Role.CUSTOMER_MANAGER, Role.PROJECT_MANAGER, Role.COUNTER}
+
+
+class Department(models.Model):
+    """A government department that approves permits for external line works.
+
+    Prefecture departments have no county; a county government has its county.
+    """
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    county = models.ForeignKey(
+        County, verbose_name=_("county"), null=True, blank=True, on_delete=models.PROTECT, related_name="departments"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class User(AbstractUser):
@@ -38,6 +61,14 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.APPLICANT)
     county = models.ForeignKey(
         County, verbose_name=_("county"), null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
     display_name = models.CharField(_("name"), max_length=100, blank=True)

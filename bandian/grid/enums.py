@@ -1,0 +1,34 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AreaClass(models.TextChoices):
+    """Supply area class of a feeder, transformer or MV user (requirements §5/§6)."""
+
+    CENTRAL = "central", _("中心区")
+    URBAN = "urban", _("市区")
+    TOWN = "town", _("城镇")
+    RURAL = "rural", _("农村")
+
+
+class DensityClass(models.TextChoices):
+    """Load-density supply area class (供电区域 A+–E), optional."""
+
+    A_PLUS = "A+", "A+"
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+    D = "D", "D"
+    E = "E", "E"
+
+
+class Ownership(models.TextChoices):
+    PUBLIC = "public", _("公用变")
+    CUSTOMER = "customer", _("专用变")
+
+
+class MVUserKind(models.TextChoices):
+    """What counts as one MV user (requirements §6)."""
+
+    PUBLIC_TRANSFORMER = "public_transformer", _("公用配变")
+    HV_CUSTOMER = "hv_customer", _("10(20) kV 高压用户")

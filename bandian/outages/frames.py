@@ -1,0 +1,118 @@
+"""The database as the reliability engine reads it: the two frames of the contract
+(docs/reliability-contract), built straight from a cursor into Polars, never through model
+instances.
+
+users_frame(): every MV user. interruptions_frame(start, end): every per-user row overlapping
+[start, end). Rows of entered events whose user is not restored yet have no end: they are left out,
+unless `ongoing_until` is given, which then stands for their end (a dashboard's "so far").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+from django.db import connection
+
+from bandian.grid.models import MVUser
+from bandian.outages.models import Interruption
+
+USERS_SCHEMA: dict[str, Any] = {
+    "user_id": pl.String,
+    "area_class": pl.String,
+    "county": pl.String,
+    "in_service_from": pl.Date,
+    "in_service_to": pl.Date,
+}
+INTERRUPTIONS_SCHEMA: dict[str, Any] = {
+    "event_id": pl.String,
+    "user_id": pl.String,
+    "start": pl.Datetime("us", "UTC"),
+    "end": pl.Datetime("us", "UTC"),
+    "kind": pl.String,
+    "cause": pl.String,
+}
+
+
+def _fetch(sql: str, params: list[Any], width: int) -> list[list[Any]]:
+    """The result as columns of Python values (SQLite hands back text, PostgreSQL dates/datetimes)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return [[] for _ in range(width)]
+    return [list(col) for col in zip(*rows, strict=True)]
+
+
+def _as_date(name: str, values: list[Any]) -> pl.Series:
+    if all(v is None or isinstance(v, dt.date) for v in values):
+        return pl.Series(name, values, dtype=pl.Date)
+    return pl.Series(name, values, dtype=pl.String).str.to_date("%Y-%m-%d")
+
+
+def _as_utc(name: str, values: list[Any]) -> pl.Series:
+    if all(v is None or isinstance(v, dt.datetime) for v in values):
+        # Aware datetimes (PostgreSQL with USE_TZ): Polars keeps the instant.
+        return pl.Series(name, values, dtype=pl.Datetime("us", "UTC"))
+    # SQLite keeps UTC as text, "YYYY-MM-DD HH:MM:SS[.ffffff]".
+    return (
+        pl.Series(name, values, dtype=pl.String)
+        .str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us")
+        .dt.replace_time_zone("UTC")
+    )
+
+
+def users_frame() -> pl.DataFrame:
+    """Every MV user, in the contract's users schema."""
+    table = MVUser._meta.db_table
+    sql = (
+        f'SELECT "user_id", "area_class", "county_id", "in_service_from", "in_service_to" FROM "{table}" '  # noqa: S608
+        'ORDER BY "user_id"'
+    )
+    user_id, area_class, county, in_from, in_to = _fetch(sql, [], 5)
+    return pl.DataFrame(
+        [
+            pl.Series("user_id", user_id, dtype=pl.String),
+            pl.Series("area_class", area_class, dtype=pl.String),
+            pl.Series("county", county, dtype=pl.String),
+            _as_date("in_service_from", in_from),
+            _as_date("in_service_to", in_to),
+        ],
+        schema=USERS_SCHEMA,
+    )
+
+
+def interruptions_frame(
+    start: dt.datetime, end: dt.datetime, *, ongoing_until: dt.datetime | None = None
+) -> pl.DataFrame:
+    """Every per-user interruption row overlapping [start, end), in the contract's schema."""
+    table = Interruption._meta.db_table
+    if ongoing_until is None:
+        where = '"end" IS NOT NULL AND "start" < %s AND "end" > %s'
+        params: list[Any] = [end, start]
+    else:
+        where = '"start" < %s AND ("end" > %s OR "end" IS NULL)'
+        params = [end, start]
+    sql = (
+        f'SELECT "event_id", "user_id", "start", "end", "kind", "cause" FROM "{table}" WHERE {where} '  # noqa: S608
+        'ORDER BY "user_id", "start"'
+    )
+    # Let Django adapt the aware datetimes for this database.
+    params = [connection.ops.adapt_datetimefield_value(p) for p in params]
+    event_id, user_id, starts, ends, kind, cause = _fetch(sql, params, 6)
+    frame = pl.DataFrame(
+        [
+            pl.Series("event_id", event_id, dtype=pl.String),
+            pl.Series("user_id", user_id, dtype=pl.String),
+            _as_utc("start", starts),
+            _as_utc("end", ends),
+            pl.Series("kind", kind, dtype=pl.String),
+            pl.Series("cause", cause, dtype=pl.String),
+        ],
+        schema=INTERRUPTIONS_SCHEMA,
+    )
+    if ongoing_until is not None:
+        until = ongoing_until.astimezone(dt.UTC)
+        frame = frame.with_columns(pl.col("end").fill_null(pl.lit(until, dtype=pl.Datetime("us", "UTC"))))
+    return frame
