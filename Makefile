@@ -50,6 +50,7 @@ test: install system-deps lint ## Linters and the whole test suite (DATABASE_URL
 	$(VENV)/bin/pytest -n 2 -q
 
 bench: install system-deps ## Benchmarks on PostgreSQL db bandian_bench (bench/README.md); prints the figures
+	$(PY) -m pip install --quiet -r requirements-bench.txt
 	$(PY) -m bench
 
 clean: ## Remove the environment, the database and uploaded files
