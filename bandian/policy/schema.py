@@ -130,6 +130,35 @@ class Approval(Strict):
     commitment_excludes_wells: bool
 
 
+class PermitDepartment(Labelled):
+    """A department that approves permit items. `per_county`: the application's county
+    government, one department per county (code `county-<adcode>`)."""
+
+    per_county: bool = False
+
+
+class PermitItemType(Labelled):
+    """A permit external line works may need, and the department (a key of
+    [permits.departments]) that decides it."""
+
+    department: Code
+
+
+class Permits(Strict):
+    """Parallel approval of external line works (四（二）). The thresholds of the paths are in
+    [approval] (notification-commitment) and here (filing)."""
+
+    # After energisation the utility restores roads and greenery within this many working days
+    # (ours: the plan sets no number).
+    restoration_workdays: int = Field(gt=0)
+    # Low-voltage short lines at or below these go by filing (备案) instead of approval (ours).
+    filing_max_kv: float = Field(gt=0)
+    filing_max_length_m: float = Field(gt=0)
+    filing_excludes_wells: bool
+    departments: dict[Code, PermitDepartment] = Field(min_length=1)
+    items: dict[Code, PermitItemType] = Field(min_length=1)
+
+
 class Sanling(Strict):
     max_kw: float = Field(gt=0)
 
@@ -170,6 +199,7 @@ class Policy(Strict):
     stages: dict[Code, Labelled] = Field(min_length=1)
     classes: dict[CustomerClass, ClassRule]
     approval: Approval
+    permits: Permits
     sanling: Sanling
     zero_investment: list[ZeroInvestmentRule]
     reliability: list[ReliabilityTarget] = Field(min_length=1)
@@ -198,6 +228,12 @@ class Policy(Strict):
             for j, stage in enumerate(rule.steps):
                 if stage not in self.stages:
                     raise RuleError(("classes", code, "steps", j), f"{stage!r} is not defined in [stages]")
+        for item_code, item in self.permits.items.items():
+            if item.department not in self.permits.departments:
+                raise RuleError(
+                    ("permits", "items", item_code, "department"),
+                    f"{item.department!r} is not defined in [permits.departments]",
+                )
         keys: set[str] = set()
         for i, zi in enumerate(self.zero_investment):
             if zi.key in keys:

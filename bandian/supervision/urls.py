@@ -5,4 +5,5 @@ from bandian.supervision import views
 app_name = "supervision"
 urlpatterns = [
     path("compliance/", views.compliance, name="compliance"),
+    path("approvals/", views.approvals, name="approvals"),
 ]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bandian.applications.forms import label
+from bandian.permits.report import approvals_report, report_dict
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import PolicyGap
 from bandian.supervision import rules
@@ -97,3 +98,42 @@ def compliance(request: HttpRequest) -> HttpResponse:
         for row in backfilled_applications(year)
     ]
     return render(request, "supervision/compliance.html", context)
+
+
+@login_required
+def approvals(request: HttpRequest) -> HttpResponse:
+    """The parallel approval of external line works: figures per department and item type, and
+    the items and restorations overdue (bandian.permits.stats says how each figure is counted)."""
+    if not rules.can_view_compliance(request.user):
+        raise PermissionDenied(_("只有监管人员和系统管理员可以查看"))
+    this_year = timezone.now().astimezone(SHANGHAI).year
+    year, error = parse_year(request.GET.get("year"), this_year=this_year)
+    context: dict[str, Any] = {"year": year, "years": range(this_year, this_year - 8, -1), "error": error}
+    if error:
+        return render(request, "supervision/approvals.html", context, status=400)
+    policy = active_policy()
+    try:
+        stats, names = approvals_report(year, policy=policy)
+    except CalendarYearMissing as exc:
+        context["error"] = _("工作日历缺少 %(y)s 年的数据，无法计算") % {"y": exc.year}
+        return render(request, "supervision/approvals.html", context, status=503)
+    data = report_dict(stats, names, policy)
+    item_names = {code: label(spec) for code, spec in policy.permits.items.items()}
+    for code, figures in data["by_item_type"].items():
+        figures["name"] = item_names.get(code, code)
+    context.update(
+        {
+            "by_department": data["by_department"],
+            "by_item_type": data["by_item_type"],
+            "total": data["total"],
+            "overdue_items": [
+                {"row": r, "department": names.get(r.department, r.department), "item": item_names.get(r.item_type)}
+                for r in stats.overdue_items
+            ],
+            "overdue_restorations": [
+                {"row": r, "department": names.get(r.department, r.department), "item": item_names.get(r.item_type)}
+                for r in stats.overdue_restorations
+            ],
+        }
+    )
+    return render(request, "supervision/approvals.html", context)

@@ -1,0 +1,447 @@
+"""Demo data of the parallel approval: department logins and ~40 approval cases on demo applications.
+
+Run by `manage.py demo` after the applications demo. The cases describe the past (up to the
+applications demo's `DEMO_NOW`), so they are written as the services would have left them, with
+their timestamps, rather than through the services, which stamp the present and refuse
+applications already energised:
+
+- historic parallel cases take the approval interval the demo application's own timeline holds
+  (first intake at its `approval_started`, last decision at its `approval_completed`), so the
+  application's approval clock and the case agree; a few were refused, then re-routed and
+  approved as a second case within the same interval;
+- commitment (告知承诺) and filing (备案) cases on energised applications without an approval
+  interval are decided at intake (zero approval time, as the services do), then completion is
+  reported after energisation: the older ones are restored and closed, the most recent ones wait
+  for restoration, some past the deadline;
+- open parallel cases on open applications: in time, past due, waiting for a supplement. Each
+  opens after the last event of its application's timeline and appends `approval_started` at its
+  intake, so the application's approval clock runs, as with a case opened from the pages.
+
+Deterministic (a seeded generator, fixed dates), skipped when any approval case exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from bandian.accounts.models import Department, Role, User
+from bandian.applications import demo as app_demo
+from bandian.applications import services as app_services
+from bandian.applications.enums import EventType, Status
+from bandian.applications.models import Application, Event
+from bandian.permits.models import (
+    ApprovalCase,
+    CaseLog,
+    CaseMaterial,
+    CasePath,
+    CaseStatus,
+    ItemStatus,
+    LogAction,
+    PermitItem,
+)
+from bandian.permits.pdf import case_document
+from bandian.permits.services import deadline, departments_sync
+from bandian.policy.loader import active_policy
+from bandian.policy.schema import Policy
+from bandian.workdays.calendar import DAY, SHANGHAI, WorkCalendar
+from bandian.workdays.selectors import get_calendar
+
+SEED = 20210713 + 4
+NOW = app_demo.DEMO_NOW
+# username → department code; the county government of Kaili decides non-traffic road occupation.
+DEPARTMENT_LOGINS = {
+    "dept-housing": ("housing", "州住房城乡建设局 审批员"),
+    "dept-resources": ("natural_resources", "州自然资源局 审批员"),
+    "dept-transport": ("transport", "州交通运输局 审批员"),
+    "dept-service": ("government_services", "州政务服务中心 审批员"),
+    "kaili-gov": ("county-522601", "凯里市人民政府 审批员"),
+}
+# How many cases of each kind (fewer when the demo has fewer fitting applications).
+PARALLEL_APPROVED = 20
+PARALLEL_REFUSED = 3
+RESTORED = 8
+RESTORING = 5
+OPEN = 6
+DOCUMENTS = 3  # combined PDFs drawn for the latest approved cases (the rest would only slow the load)
+ROUTES = ["北京东路", "韶山南路", "文化北路", "宁波路", "营盘东路", "永丰路", "清江路", "环城路"]
+REFUSALS = [
+    "线路穿越城市绿地核心区，请调整路径避让",
+    "涉及古树名木，不予采伐，请改线",
+    "道路新建未满五年，不予挖掘，请改用既有管沟",
+]
+SUPPLEMENT = "请补充道路开挖及恢复方案（含施工时段）"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@dataclass(frozen=True)
+class PermitsDemoResult:
+    loaded: bool
+    cases: int = 0
+    items: int = 0
+    users: int = 0
+    seconds: float = 0.0
+    reason: str = ""
+
+
+def department_logins() -> list[tuple[str, str, str]]:
+    """(username, department code, what to print) of the department logins."""
+    return [(u, code, note) for u, (code, note) in DEPARTMENT_LOGINS.items()]
+
+
+def _users() -> dict[str, User]:
+    """The department logins (created when missing), by department code."""
+    departments = {d.code: d for d in Department.objects.filter(code__in=[c for c, _n in DEPARTMENT_LOGINS.values()])}
+    existing = {u.username: u for u in User.objects.filter(username__in=list(DEPARTMENT_LOGINS))}
+    password = make_password(app_demo.PASSWORD)
+    new = [
+        User(
+            username=username,
+            role=Role.DEPARTMENT,
+            department=departments[code],
+            display_name=name,
+            email=f"{username}@{app_demo.DEMO_EMAIL_DOMAIN}",
+            password=password,
+        )
+        for username, (code, name) in DEPARTMENT_LOGINS.items()
+        if username not in existing and code in departments
+    ]
+    User.objects.bulk_create(new)
+    users = User.objects.filter(username__in=list(DEPARTMENT_LOGINS)).select_related("department")
+    return {u.department.code: u for u in users if u.department is not None}
+
+
+class _Writer:
+    """Writes cases as the services leave them; every timestamp given."""
+
+    def __init__(self, *, policy: Policy, cal: WorkCalendar, deciders: dict[str, User]) -> None:
+        self.policy = policy
+        self.cal = cal
+        self.deciders = deciders
+        self.rng = random.Random(SEED)
+        self.departments = {d.code: d for d in Department.objects.all()}
+        self.cases: list[ApprovalCase] = []
+        self.items = 0
+        self.serial: dict[int, int] = {}
+
+    def _types(self, app: Application) -> list[str]:
+        kinds = list(self.policy.permits.items)
+        chosen = {"road_works"} | set(self.rng.sample(kinds, self.rng.randint(0, 3)))
+        return [k for k in kinds if k in chosen]
+
+    def _department(self, item_type: str, app: Application) -> Department:
+        key = self.policy.permits.items[item_type].department
+        spec = self.policy.permits.departments[key]
+        return self.departments[f"county-{app.county_id}" if spec.per_county else key]
+
+    def _after(self, t: dt.datetime, workdays: float) -> dt.datetime:
+        return self.cal.deadline(t, workdays * DAY)
+
+    def case(
+        self,
+        app: Application,
+        *,
+        path: CasePath,
+        opened_at: dt.datetime,
+        voltage: Decimal,
+        length: Decimal,
+        wells: bool,
+    ) -> tuple[ApprovalCase, list[PermitItem]]:
+        assert app.customer_manager is not None  # only managed applications are chosen
+        n = self.serial[app.pk] = self.serial.get(app.pk, 0) + 1
+        limit = self.policy.approval_limit(float(voltage))
+        street = self.rng.choice(ROUTES)
+        case = ApprovalCase.objects.create(
+            no=f"{app.no}-W{n:02d}",
+            application=app,
+            opened_by=app.customer_manager,
+            policy_name=self.policy.policy.name,
+            route=f"{voltage}kV {street}开关站—{app.address}",
+            route_length_m=length,
+            voltage_kv=voltage,
+            has_wells=wells,
+            crossings=f"{street}、绿化带" if path == CasePath.PARALLEL else street,
+            path=path,
+            opened_at=opened_at,
+            limit_workdays=limit,
+            due_at=deadline(opened_at, limit),
+        )
+        item_due = deadline(opened_at, min(limit, self.policy.approval.parallel_workdays))
+        items = [
+            PermitItem.objects.create(case=case, item_type=t, department=self._department(t, app), due_at=item_due)
+            for t in self._types(app)
+        ]
+        log = [CaseLog(case=case, action=LogAction.OPENED, actor=case.opened_by, at=opened_at, note=str(path.label))]
+        if path == CasePath.PARALLEL:
+            material = CaseMaterial(
+                case=case,
+                content_type="application/pdf",
+                size=len(PDF),
+                sha256=hashlib.sha256(PDF).hexdigest(),
+                original_name="线路路径图.pdf",
+                uploaded_by=case.opened_by,
+                uploaded_at=opened_at,
+            )
+            material.file.save(f"{case.no}-01.pdf", ContentFile(PDF), save=False)
+            material.save()
+            log.append(
+                CaseLog(
+                    case=case,
+                    action=LogAction.MATERIAL_ADDED,
+                    actor=case.opened_by,
+                    at=opened_at,
+                    note="线路路径图.pdf",
+                )
+            )
+        CaseLog.objects.bulk_create(log)
+        self.cases.append(case)
+        self.items += len(items)
+        return case, items
+
+    def _decide(
+        self, case: ApprovalCase, item: PermitItem, status: ItemStatus, at: dt.datetime, note: str = ""
+    ) -> None:
+        item.status = status
+        item.decided_at = at
+        item.decided_by = self.deciders.get(item.department.code) if status != ItemStatus.STOPPED else None
+        if status == ItemStatus.REFUSED:
+            item.reason = note
+        item.save()
+        action = {
+            ItemStatus.APPROVED: LogAction.APPROVED,
+            ItemStatus.REFUSED: LogAction.REFUSED,
+            ItemStatus.FILED: LogAction.FILED,
+            ItemStatus.STOPPED: LogAction.STOPPED,
+        }[status]
+        CaseLog.objects.create(case=case, item=item, action=action, actor=item.decided_by, at=at, note=note)
+
+    def approve_all(self, case: ApprovalCase, items: list[PermitItem], end: dt.datetime) -> None:
+        """Each department decides somewhere in [intake, end]; the last one at `end`."""
+        span = (end - case.opened_at).total_seconds()
+        times = sorted(case.opened_at + dt.timedelta(seconds=span * self.rng.uniform(0.2, 0.95)) for _ in items)
+        times[-1] = end
+        for item, at in zip(items, times, strict=True):
+            self._decide(case, item, ItemStatus.APPROVED, at)
+        case.status = CaseStatus.APPROVED
+        case.decided_at = end
+        case.save()
+        CaseLog.objects.create(case=case, action=LogAction.CASE_APPROVED, actor=items[-1].decided_by, at=end)
+
+    def refuse(self, case: ApprovalCase, items: list[PermitItem], at: dt.datetime, reason: str) -> None:
+        """One department refuses; the items decided before stay, the rest are stopped."""
+        refused = items[-1]
+        for item in items[:-1]:
+            if self.rng.random() < 0.5:
+                self._decide(case, item, ItemStatus.APPROVED, case.opened_at + (at - case.opened_at) / 2)
+        self._decide(case, refused, ItemStatus.REFUSED, at, reason)
+        note = f"{refused.department.name}（{self.policy.permits.items[refused.item_type].zh}）：{reason}"
+        for item in items[:-1]:
+            if item.status == ItemStatus.PENDING:
+                self._decide(case, item, ItemStatus.STOPPED, at, note)
+        case.status = CaseStatus.REFUSED
+        case.decided_at = at
+        case.save()
+        CaseLog.objects.create(case=case, action=LogAction.CASE_REFUSED, actor=refused.decided_by, at=at, note=note)
+
+    def decided_at_intake(self, case: ApprovalCase, items: list[PermitItem]) -> None:
+        at = case.opened_at
+        if case.path == CasePath.COMMITMENT:
+            case.commitment_signed_by = case.opened_by
+            case.commitment_signed_at = at
+            CaseLog.objects.create(case=case, action=LogAction.COMMITMENT_SIGNED, actor=case.opened_by, at=at)
+        status = ItemStatus.APPROVED if case.path == CasePath.COMMITMENT else ItemStatus.FILED
+        for item in items:
+            item.status = status
+            item.decided_at = at
+            item.save()
+            CaseLog.objects.create(
+                case=case, item=item, action=LogAction(status.value), actor=None, at=at, note=case.path
+            )
+        case.status = CaseStatus.APPROVED
+        case.decided_at = at
+        case.save()
+        CaseLog.objects.create(case=case, action=LogAction.CASE_APPROVED, actor=case.opened_by, at=at)
+
+    def completion(self, case: ApprovalCase, items: list[PermitItem], at: dt.datetime, *, confirm: bool) -> None:
+        case.completion_reported_at = at
+        case.completion_reported_by = case.opened_by
+        case.restoration_due_at = deadline(at, self.policy.permits.restoration_workdays)
+        case.status = CaseStatus.RESTORING
+        CaseLog.objects.create(case=case, action=LogAction.COMPLETION_REPORTED, actor=case.opened_by, at=at)
+        if confirm:
+            last = at
+            for item in items:
+                last = self._after(last, self.rng.uniform(0.5, 3.0))
+                item.restoration_confirmed_at = last
+                item.restoration_confirmed_by = self.deciders.get(item.department.code)
+                item.save()
+                CaseLog.objects.create(
+                    case=case,
+                    item=item,
+                    action=LogAction.RESTORATION_CONFIRMED,
+                    actor=item.restoration_confirmed_by,
+                    at=last,
+                    note="道路绿化已恢复",
+                )
+            case.status = CaseStatus.CLOSED
+            case.closed_at = last
+            CaseLog.objects.create(case=case, action=LogAction.CLOSED, actor=None, at=last)
+        case.save()
+
+    def document(self, case: ApprovalCase) -> None:
+        content = case_document(case, list(case.items.select_related("department")), self.policy)
+        case.document_sha256 = hashlib.sha256(content).hexdigest()
+        case.document.save(f"{case.no}.pdf", ContentFile(content), save=False)
+        case.save(update_fields=["document", "document_sha256"])
+
+
+def _approval_intervals(apps: list[Application]) -> dict[int, tuple[dt.datetime, dt.datetime]]:
+    """Application id → (approval started, completed) from the timelines."""
+    found: dict[int, dict[str, dt.datetime]] = {}
+    events = Event.objects.filter(
+        application__in=apps, type__in=[EventType.APPROVAL_STARTED, EventType.APPROVAL_COMPLETED]
+    ).values_list("application_id", "type", "occurred_at")
+    for pk, kind, at in events:
+        found.setdefault(pk, {}).setdefault(kind, at)
+    return {
+        pk: (e[EventType.APPROVAL_STARTED], e[EventType.APPROVAL_COMPLETED])
+        for pk, e in found.items()
+        if EventType.APPROVAL_STARTED in e and EventType.APPROVAL_COMPLETED in e
+    }
+
+
+def load_permits_demo(*, progress: Callable[[str], None] | None = None) -> PermitsDemoResult:
+    """Department logins and the demo's approval cases, once."""
+    started = time.monotonic()
+    if ApprovalCase.objects.exists():
+        return PermitsDemoResult(False, reason="approval cases exist already")
+    candidates = list(
+        Application.objects.filter(
+            customer_class__in=["hv_single", "hv_dual", "lv_general"], customer_manager__isnull=False
+        )
+        .exclude(status__in=[Status.DRAFT])
+        .select_related("customer_manager")
+        .order_by("no")
+    )
+    if not candidates:
+        return PermitsDemoResult(False, reason="no demo applications with external line works")
+    policy = active_policy()
+    cal = get_calendar()
+    with transaction.atomic():
+        departments_sync()
+        deciders = _users()
+        w = _Writer(policy=policy, cal=cal, deciders=deciders)
+        rng = w.rng
+        intervals = _approval_intervals(candidates)
+        hv = [a for a in candidates if a.customer_class.startswith("hv")]
+
+        # Historic parallel cases, on the approval intervals of the timelines.
+        with_interval = [a for a in candidates if a.pk in intervals and a.status == Status.ENERGISED]
+        rng.shuffle(with_interval)
+        for n, app in enumerate(with_interval[: PARALLEL_APPROVED + PARALLEL_REFUSED]):
+            start, end = intervals[app.pk]
+            voltage = Decimal("10") if app.customer_class.startswith("hv") else Decimal("0.4")
+            length = Decimal(rng.choice([380, 450, 620, 800, 1200, 1650]))
+            if n < PARALLEL_REFUSED:
+                refused_at = start + (end - start) * rng.uniform(0.3, 0.5)
+                case, items = w.case(
+                    app, path=CasePath.PARALLEL, opened_at=start, voltage=voltage, length=length, wells=True
+                )
+                w.refuse(case, items, refused_at, REFUSALS[n % len(REFUSALS)])
+                start = refused_at + dt.timedelta(hours=2)
+            case, items = w.case(
+                app, path=CasePath.PARALLEL, opened_at=start, voltage=voltage, length=length, wells=True
+            )
+            w.approve_all(case, items, end)
+
+        # Commitment and filing, decided at intake; completion reported after energisation.
+        without = [
+            a
+            for a in candidates
+            if a.pk not in intervals and a.status == Status.ENERGISED and a.energised_at is not None
+        ]
+        without.sort(key=lambda a: (a.energised_at, a.no))
+        recent, older = without[-RESTORING:], without[:-RESTORING]
+        rng.shuffle(older)
+        for n, app in enumerate(older[:RESTORED] + recent):
+            assert app.energised_at is not None
+            lv = not app.customer_class.startswith("hv")
+            filing = lv and n % 2 == 0
+            voltage = Decimal("0.4") if lv else Decimal("10")
+            length = Decimal(rng.choice([20, 35, 45])) if filing else Decimal(rng.choice([120, 180, 260]))
+            # Intake halfway between submission and energisation (decided at once: no approval time).
+            opened = app.energised_at - (app.energised_at - (app.submitted_at or app.energised_at)) / 2
+            path = CasePath.FILING if filing else CasePath.COMMITMENT
+            case, items = w.case(app, path=path, opened_at=opened, voltage=voltage, length=length, wells=False)
+            w.decided_at_intake(case, items)
+            reported = w._after(app.energised_at, rng.uniform(0.3, 1.5))
+            w.completion(case, items, min(reported, NOW - dt.timedelta(hours=1)), confirm=app not in recent)
+
+        # Open parallel cases on open applications: in time, past due, waiting for a supplement.
+        open_apps = sorted(
+            (a for a in hv if a.status in Status.open_states() and a.pk not in intervals),
+            key=lambda a: (a.submitted_at or NOW, a.no),
+        )
+        for n, app in enumerate(open_apps[:OPEN]):
+            # The oldest applications get the oldest cases: one past the case's limit, one past the items' due.
+            back = [13.0, 8.0, 3.0, 2.2, 1.5, 0.6][n % 6]
+            last = app.events.order_by("-seq").values_list("occurred_at", flat=True).first() or NOW
+            opened = max(_workdays_before(cal, NOW, back), last + dt.timedelta(hours=1))
+            if opened >= NOW - dt.timedelta(hours=1):
+                continue
+            case, items = w.case(
+                app, path=CasePath.PARALLEL, opened_at=opened, voltage=Decimal("10"), length=Decimal("900"), wells=True
+            )
+            _start_approval_clock(app, case)
+            if len(items) > 1:  # one department has decided already (late, on the oldest case)
+                took = back - 1.5 if back > 12 else min(back, 2.0) * 0.5
+                w._decide(case, items[0], ItemStatus.APPROVED, w._after(opened, took))
+            if n % 3 == 2:
+                item = items[-1]
+                item.status = ItemStatus.SUPPLEMENT_REQUESTED
+                item.save()
+                CaseLog.objects.create(
+                    case=case,
+                    item=item,
+                    action=LogAction.SUPPLEMENT_REQUESTED,
+                    actor=deciders.get(item.department.code),
+                    at=w._after(opened, min(back, 2.0) * 0.8),
+                    note=SUPPLEMENT,
+                )
+
+        approved = [c for c in w.cases if c.status in (CaseStatus.APPROVED, CaseStatus.RESTORING, CaseStatus.CLOSED)]
+        for case in sorted(approved, key=lambda c: c.decided_at or c.opened_at)[-DOCUMENTS:]:
+            w.document(case)
+    seconds = time.monotonic() - started
+    if progress is not None:
+        progress(f"{len(w.cases)} approval cases, {w.items} permit items")
+    return PermitsDemoResult(True, len(w.cases), w.items, len(deciders), seconds)
+
+
+def _start_approval_clock(app: Application, case: ApprovalCase) -> None:
+    """An open case's intake starts the application's approval clock, as `case_open` does, at the
+    case's own time (after the last event of the application's timeline)."""
+    locked = app_services._lock(app)
+    app_services._record(
+        locked, type=EventType.APPROVAL_STARTED, actor=case.opened_by, occurred_at=case.opened_at, note=case.no
+    )
+    app_services._derive(locked)
+
+
+def _workdays_before(cal: WorkCalendar, t: dt.datetime, workdays: float) -> dt.datetime:
+    """An office-hours instant about `workdays` working days before t."""
+    day = cal.add_workdays(t.astimezone(SHANGHAI).date(), -max(1, round(workdays + 0.49)))
+    hour = 9 + int((workdays * 7) % 8)
+    return dt.datetime.combine(day, dt.time(hour, 30), tzinfo=SHANGHAI)
+
+
+__all__ = ["PermitsDemoResult", "department_logins", "load_permits_demo"]

@@ -1,0 +1,467 @@
+"""The one way to change an approval case of external line works.
+
+Each public function is one action of one person, in one transaction, with the case row taken
+under `select_for_update()`: it checks the request against the case's state and the policy,
+changes the rows, appends a `CaseLog` row, feeds the application's approval clock through
+`applications.services.approval_start` / `approval_complete`, and queues notifications.
+Who may call which action is decided in `rules.py` (the views and the API check it first).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from decimal import Decimal, InvalidOperation
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bandian.accounts.models import County, Department, User
+from bandian.applications import services as app_services
+from bandian.applications.enums import Status
+from bandian.applications.models import Application
+from bandian.applications.services import ServiceError, StateConflict
+from bandian.notify.services import notify
+from bandian.permits.departments import department_code, sync_departments
+from bandian.permits.models import (
+    ApprovalCase,
+    CaseLog,
+    CaseMaterial,
+    CasePath,
+    CaseStatus,
+    ItemStatus,
+    LogAction,
+    PermitItem,
+)
+from bandian.permits.pdf import case_document
+from bandian.policy.loader import active_policy
+from bandian.policy.schema import Policy
+from bandian.workdays.calendar import DAY, CalendarYearMissing
+from bandian.workdays.selectors import get_calendar
+
+__all__ = [
+    "ServiceError",
+    "StateConflict",
+    "case_open",
+    "case_supplement",
+    "completion_report",
+    "decide_path",
+    "departments_sync",
+    "item_approve",
+    "item_refuse",
+    "item_request_supplement",
+    "restoration_confirm",
+]
+
+LINE_VOLTAGES = {Decimal("0.22"), Decimal("0.38"), Decimal("0.4"), Decimal("10"), Decimal("20")}
+MAX_ROUTE_M = Decimal("100000")
+
+
+# Pure: which path a route takes.
+
+
+def decide_path(policy: Policy, *, voltage_kv: float, length_m: float, has_wells: bool) -> CasePath:
+    """Filing for low-voltage short lines, notification-commitment for short lines up to 20 kV,
+    parallel approval for the rest; every threshold from the policy."""
+    permits, approval = policy.permits, policy.approval
+    if (
+        voltage_kv <= permits.filing_max_kv
+        and length_m <= permits.filing_max_length_m
+        and not (has_wells and permits.filing_excludes_wells)
+    ):
+        return CasePath.FILING
+    if (
+        voltage_kv <= approval.commitment_max_kv
+        and length_m <= approval.commitment_max_length_m
+        and not (has_wells and approval.commitment_excludes_wells)
+    ):
+        return CasePath.COMMITMENT
+    return CasePath.PARALLEL
+
+
+def deadline(start: dt.datetime, workdays: int) -> dt.datetime | None:
+    """`workdays` working days after start; None when the calendar lacks a year (never guessed)."""
+    try:
+        return get_calendar().deadline(start, workdays * DAY)
+    except CalendarYearMissing:
+        return None
+
+
+# Internals.
+
+
+def _lock(case: ApprovalCase) -> ApprovalCase:
+    return ApprovalCase.objects.select_for_update().select_related("application").get(pk=case.pk)
+
+
+def _log(
+    case: ApprovalCase, action: LogAction, actor: User | None, *, item: PermitItem | None = None, note: str = ""
+) -> CaseLog:
+    return CaseLog.objects.create(case=case, item=item, action=action, actor=actor, at=timezone.now(), note=note)
+
+
+def _item_name(policy: Policy, item_type: str) -> str:
+    spec = policy.permits.items.get(item_type)
+    return spec.zh if spec else item_type
+
+
+def _tell_utility(case: ApprovalCase, subject: str, body: str) -> None:
+    """The customer manager of the application and whoever opened the case (in-app)."""
+    app = case.application
+    people = {u for u in (app.customer_manager, case.opened_by) if u is not None}
+    for person in people:
+        notify(subject=subject, body=f"{case.no}：{body}", recipient=person, application_id=app.pk, sms=False)
+
+
+def _tell_departments(case: ApprovalCase, department_ids: Iterable[int], subject: str, body: str) -> None:
+    for member in User.objects.filter(department_id__in=set(department_ids), is_active=True):
+        notify(
+            subject=subject, body=f"{case.no}：{body}", recipient=member, application_id=case.application_id, sms=False
+        )
+
+
+def _store_materials(case: ApprovalCase, uploads: Sequence[UploadedFile], actor: User) -> list[CaseMaterial]:
+    checked = [(upload, *app_services._checked_file(upload)) for upload in uploads]
+    stored = []
+    for n, (upload, content, mime) in enumerate(checked, start=case.materials.count() + 1):
+        material = CaseMaterial(
+            case=case,
+            content_type=mime,
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            original_name=app_services._safe_name(upload.name or "material"),
+            uploaded_by=actor,
+            uploaded_at=timezone.now(),
+        )
+        material.file.save(f"{case.no}-{n:02d}.{app_services.ALLOWED_CONTENT[mime]}", ContentFile(content), save=False)
+        material.save()
+        _log(case, LogAction.MATERIAL_ADDED, actor, note=material.original_name)
+        stored.append(material)
+    return stored
+
+
+def _issue_document(case: ApprovalCase, policy: Policy) -> None:
+    content = case_document(case, list(case.items.select_related("department")), policy)
+    case.document_sha256 = hashlib.sha256(content).hexdigest()
+    case.document.save(f"{case.no}.pdf", ContentFile(content), save=False)
+
+
+def _approval_done(case: ApprovalCase, actor: User | None) -> None:
+    """The last decision: the application's approval interval ends (if the application is still open)."""
+    app = Application.objects.get(pk=case.application_id)
+    if app.status in Status.open_states():
+        app_services.approval_complete(application=app, actor=actor, note=case.no)
+
+
+def _finish_if_approved(case: ApprovalCase, actor: User | None, policy: Policy) -> None:
+    """When every item is approved: one combined approval document for the case. Which department
+    decided last does not matter; the document lists them all."""
+    items = list(case.items.select_related("department").order_by("pk"))
+    if any(i.status != ItemStatus.APPROVED for i in items):
+        return
+    case.decided_at = timezone.now()
+    case.status = CaseStatus.APPROVED
+    _issue_document(case, policy)
+    case.save()
+    _log(case, LogAction.CASE_APPROVED, actor)
+    _approval_done(case, actor)
+    _tell_utility(case, _("外线工程审批已通过"), _("各部门均已批准，审批结果已统一出件。"))
+
+
+def _refuse_case(case: ApprovalCase, refused: PermitItem, actor: User, policy: Policy) -> None:
+    """A refusal ends the case at once: the items still waiting are stopped (their departments are
+    told), the application's approval interval ends, and the utility reads the reason."""
+    now = timezone.now()
+    case.decided_at = now
+    case.status = CaseStatus.REFUSED
+    case.save()
+    reason = f"{refused.department.name}（{_item_name(policy, refused.item_type)}）：{refused.reason}"
+    stopped = list(
+        case.items.select_related("department").filter(status__in=ItemStatus.undecided_states()).order_by("pk")
+    )
+    for item in stopped:
+        item.status = ItemStatus.STOPPED
+        item.decided_at = now
+        item.save(update_fields=["status", "decided_at"])
+        _log(case, LogAction.STOPPED, actor, item=item, note=reason)
+    _log(case, LogAction.CASE_REFUSED, actor, note=reason)
+    _approval_done(case, actor)
+    _tell_utility(case, _("外线工程审批未通过"), reason)
+    if stopped:
+        _tell_departments(
+            case,
+            {i.department_id for i in stopped},
+            _("外线工程审批已终止"),
+            _("%(no)s 已因其他部门不予许可而终止，贵部门的事项无需再审查。理由：%(r)s") % {"no": case.no, "r": reason},
+        )
+
+
+def _check_item_open(case: ApprovalCase, item: PermitItem) -> None:
+    if case.status != CaseStatus.OPEN:
+        raise StateConflict(_("该审批已结束"))
+    if item.status not in ItemStatus.undecided_states():
+        raise StateConflict(_("该事项已经办结"))
+
+
+def _locked_item(item: PermitItem) -> tuple[ApprovalCase, PermitItem]:
+    case = _lock(item.case)
+    return case, PermitItem.objects.select_related("department").get(pk=item.pk)
+
+
+# Actions.
+
+
+def departments_sync() -> int:
+    """Create the departments the policy names that are missing (e.g. after a county was added)."""
+    return sync_departments(Department, County, active_policy().permits)
+
+
+def case_open(
+    *,
+    application: Application,
+    actor: User,
+    route: str,
+    route_length_m: Decimal,
+    voltage_kv: Decimal,
+    has_wells: bool,
+    crossings: str,
+    item_types: Sequence[str],
+    materials: Sequence[UploadedFile] = (),
+    commitment_signed: bool = False,
+) -> ApprovalCase:
+    """Unified intake: one case for the application's external line works.
+
+    The path is decided from the policy: filing (备案) and notification-commitment (告知承诺) are
+    decided at once (the commitment must be signed by the actor), the rest goes to the
+    departments in parallel and starts the application's approval clock.
+    """
+    policy = active_policy()
+    try:
+        length = Decimal(route_length_m)
+        voltage = Decimal(voltage_kv)
+    except (InvalidOperation, TypeError, ValueError) as exc:
+        raise ServiceError(_("线路长度和电压等级须为数字")) from exc
+    if not route.strip():
+        raise ServiceError(_("请填写线路路径"))
+    if not (0 < length <= MAX_ROUTE_M):
+        raise ServiceError(_("线路长度须大于 0 且不超过 100 千米"))
+    if voltage not in LINE_VOLTAGES:
+        raise ServiceError(_("电压等级应为 0.22、0.38、0.4、10 或 20 kV"))
+    types = list(dict.fromkeys(item_types))
+    if not types:
+        raise ServiceError(_("请至少选择一项审批事项"))
+    unknown = [t for t in types if t not in policy.permits.items]
+    if unknown:
+        raise ServiceError(_("未知的审批事项：%(t)s") % {"t": "、".join(unknown)})
+    path = decide_path(policy, voltage_kv=float(voltage), length_m=float(length), has_wells=has_wells)
+    if path == CasePath.COMMITMENT and not commitment_signed:
+        raise ServiceError(_("本线路适用告知承诺制，请签署告知承诺书"))
+    if path == CasePath.PARALLEL and not materials:
+        raise ServiceError(_("请上传审批材料（各部门共享）"))
+    for upload in materials:
+        app_services._checked_file(upload)
+    codes = {
+        t: department_code(policy.permits, policy.permits.items[t].department, application.county_id) for t in types
+    }
+    departments = {d.code: d for d in Department.objects.filter(code__in=set(codes.values()))}
+    missing = sorted(set(codes.values()) - set(departments))
+    if missing:
+        raise ServiceError(_("审批部门尚未登记：%(d)s") % {"d": "、".join(missing)})
+
+    with transaction.atomic():
+        app = Application.objects.select_for_update().get(pk=application.pk)
+        if app.status not in Status.open_states():
+            raise StateConflict(_("申请未在办理中，不能发起外线工程审批"))
+        if ApprovalCase.objects.filter(application=app, status=CaseStatus.OPEN).exists():
+            raise StateConflict(_("该申请已有审批中的外线工程审批"))
+        now = timezone.now()
+        limit = policy.approval_limit(float(voltage))
+        item_due = deadline(now, min(limit, policy.approval.parallel_workdays))
+        case = ApprovalCase.objects.create(
+            no=f"{app.no}-W{ApprovalCase.objects.filter(application=app).count() + 1:02d}",
+            application=app,
+            opened_by=actor,
+            policy_name=policy.policy.name,
+            route=route.strip(),
+            route_length_m=length,
+            voltage_kv=voltage,
+            has_wells=has_wells,
+            crossings=crossings.strip(),
+            path=path,
+            opened_at=now,
+            limit_workdays=limit,
+            due_at=deadline(now, limit),
+        )
+        items = [
+            PermitItem.objects.create(case=case, item_type=t, department=departments[codes[t]], due_at=item_due)
+            for t in types
+        ]
+        _log(case, LogAction.OPENED, actor, note=str(CasePath(path).label))
+        _store_materials(case, materials, actor)
+        app_services.approval_start(application=app, actor=actor, note=case.no)
+        dept_ids = [i.department_id for i in items]
+        if path == CasePath.PARALLEL:
+            _tell_departments(case, dept_ids, _("新的外线工程审批事项"), f"{app.address}，{case.route}")
+            return case
+        # Commitment and filing are decided at intake.
+        if path == CasePath.COMMITMENT:
+            case.commitment_signed_by = actor
+            case.commitment_signed_at = now
+            _log(case, LogAction.COMMITMENT_SIGNED, actor)
+            decided, action = ItemStatus.APPROVED, LogAction.APPROVED
+        else:
+            decided, action = ItemStatus.FILED, LogAction.FILED
+        for item in items:
+            item.status = decided
+            item.decided_at = now
+            item.save(update_fields=["status", "decided_at"])
+            _log(case, action, None, item=item, note=str(CasePath(path).label))
+        case.status = CaseStatus.APPROVED
+        case.decided_at = now
+        _issue_document(case, policy)
+        case.save()
+        _log(case, LogAction.CASE_APPROVED, actor, note=str(CasePath(path).label))
+        app_services.approval_complete(application=app, actor=actor, note=case.no)
+        _tell_departments(
+            case,
+            dept_ids,
+            _("外线工程告知承诺") if path == CasePath.COMMITMENT else _("外线工程备案"),
+            _("%(a)s，%(r)s：施工完成后供电企业将报告并恢复道路绿化。") % {"a": app.address, "r": case.route},
+        )
+    return case
+
+
+def item_approve(*, item: PermitItem, actor: User, note: str = "") -> PermitItem:
+    policy = active_policy()
+    with transaction.atomic():
+        case, item = _locked_item(item)
+        _check_item_open(case, item)
+        item.status = ItemStatus.APPROVED
+        item.decided_at = timezone.now()
+        item.decided_by = actor
+        item.save(update_fields=["status", "decided_at", "decided_by"])
+        _log(case, LogAction.APPROVED, actor, item=item, note=note.strip())
+        _finish_if_approved(case, actor, policy)
+    return item
+
+
+def item_refuse(*, item: PermitItem, actor: User, reason: str) -> PermitItem:
+    """Refuse one item, with the reason the utility will read. This ends the case at once: the
+    utility can change the route and open a new case instead of waiting for the others."""
+    policy = active_policy()
+    if not reason.strip():
+        raise ServiceError(_("不予许可须说明理由"))
+    with transaction.atomic():
+        case, item = _locked_item(item)
+        _check_item_open(case, item)
+        item.status = ItemStatus.REFUSED
+        item.decided_at = timezone.now()
+        item.decided_by = actor
+        item.reason = reason.strip()
+        item.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+        _log(case, LogAction.REFUSED, actor, item=item, note=item.reason)
+        _refuse_case(case, item, actor, policy)
+    return item
+
+
+def item_request_supplement(*, item: PermitItem, actor: User, note: str) -> PermitItem:
+    """Ask the utility for more material (logged, visible to the utility and supervisors). The
+    item's due date does not move: the approval clock runs from intake to the last decision."""
+    policy = active_policy()
+    if not note.strip():
+        raise ServiceError(_("请说明需要补正的内容"))
+    with transaction.atomic():
+        case, item = _locked_item(item)
+        _check_item_open(case, item)
+        item.status = ItemStatus.SUPPLEMENT_REQUESTED
+        item.save(update_fields=["status"])
+        _log(case, LogAction.SUPPLEMENT_REQUESTED, actor, item=item, note=note.strip())
+        _tell_utility(
+            case,
+            _("审批部门要求补正材料"),
+            f"{item.department.name}（{_item_name(policy, item.item_type)}）：{note.strip()}",
+        )
+    return item
+
+
+def case_supplement(
+    *, case: ApprovalCase, actor: User, note: str, materials: Sequence[UploadedFile] = ()
+) -> ApprovalCase:
+    """The utility answers the supplement requests: note and files, shared with every
+    department; the items that asked go back to their departments."""
+    if not note.strip() and not materials:
+        raise ServiceError(_("请填写补正说明或上传材料"))
+    for upload in materials:
+        app_services._checked_file(upload)
+    with transaction.atomic():
+        case = _lock(case)
+        if case.status != CaseStatus.OPEN:
+            raise StateConflict(_("该审批已结束"))
+        waiting = list(case.items.filter(status=ItemStatus.SUPPLEMENT_REQUESTED))
+        if not waiting:
+            raise StateConflict(_("没有待补正的审批事项"))
+        _store_materials(case, materials, actor)
+        for item in waiting:
+            item.status = ItemStatus.PENDING
+            item.save(update_fields=["status"])
+            _log(case, LogAction.SUPPLEMENT_PROVIDED, actor, item=item, note=note.strip())
+        _tell_departments(
+            case, [i.department_id for i in waiting], _("外线工程审批材料已补正"), note.strip() or _("已上传补正材料")
+        )
+    return case
+
+
+def completion_report(*, case: ApprovalCase, actor: User, note: str = "") -> ApprovalCase:
+    """After energisation (commitment and filing cases): the utility reports completion to each
+    department concerned; the restoration deadline starts."""
+    policy = active_policy()
+    with transaction.atomic():
+        case = _lock(case)
+        if case.path == CasePath.PARALLEL:
+            raise StateConflict(_("并联审批的案件无需报告施工完成"))
+        if case.status != CaseStatus.APPROVED:
+            raise StateConflict(_("该案件不在待报告施工完成状态"))
+        if case.application.status != Status.ENERGISED:
+            raise StateConflict(_("申请尚未接电，接电后再报告施工完成"))
+        now = timezone.now()
+        case.completion_reported_at = now
+        case.completion_reported_by = actor
+        case.restoration_due_at = deadline(now, policy.permits.restoration_workdays)
+        case.status = CaseStatus.RESTORING
+        case.save()
+        _log(case, LogAction.COMPLETION_REPORTED, actor, note=note.strip())
+        due = timezone.localtime(case.restoration_due_at).strftime("%Y-%m-%d %H:%M") if case.restoration_due_at else "-"
+        _tell_departments(
+            case,
+            case.items.values_list("department_id", flat=True),
+            _("外线工程施工完成报告"),
+            _("施工已完成，道路和绿化恢复期限：%(d)s，请现场确认。") % {"d": due},
+        )
+    return case
+
+
+def restoration_confirm(*, item: PermitItem, actor: User, note: str = "") -> PermitItem:
+    """A department confirms that roads or greenery of its item are restored; the case closes
+    when every item is confirmed."""
+    with transaction.atomic():
+        case, item = _locked_item(item)
+        if case.status != CaseStatus.RESTORING:
+            raise StateConflict(_("该案件不在待恢复确认状态"))
+        if item.restoration_confirmed_at is not None:
+            raise StateConflict(_("已经确认过恢复"))
+        now = timezone.now()
+        item.restoration_confirmed_at = now
+        item.restoration_confirmed_by = actor
+        item.save(update_fields=["restoration_confirmed_at", "restoration_confirmed_by"])
+        _log(case, LogAction.RESTORATION_CONFIRMED, actor, item=item, note=note.strip())
+        if not case.items.filter(restoration_confirmed_at__isnull=True).exists():
+            case.status = CaseStatus.CLOSED
+            case.closed_at = now
+            case.save()
+            _log(case, LogAction.CLOSED, actor)
+            _tell_utility(case, _("外线工程已办结"), _("各部门均已确认道路和绿化恢复。"))
+    return item
