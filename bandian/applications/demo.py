@@ -140,6 +140,12 @@ def fixed_logins() -> list[DemoLogin]:
         DemoLogin("project_manager", "kaili-pm1", "522601 凯里市", "项目经理"),
         DemoLogin("counter", "kaili-counter", "522601 凯里市", "营业厅柜员"),
         DemoLogin("supervisor", SUPERVISOR_USERNAME, "-", "监管人员（只读）"),
+        DemoLogin("grid_operator", "kaili-grid", "522601 凯里市", "运检人员：电网模型、停电事件、供电可靠性"),
+        DemoLogin("department", "dept-transport", "-", "审批部门人员：州交通运输局（外线工程审批，/permits/queue/）"),
+        DemoLogin("department", "dept-housing", "-", "审批部门人员：州住房城乡建设局"),
+        DemoLogin("department", "dept-resources", "-", "审批部门人员：州自然资源局"),
+        DemoLogin("department", "dept-service", "-", "审批部门人员：州政务服务中心"),
+        DemoLogin("department", "kaili-gov", "522601 凯里市", "审批部门人员：凯里市人民政府"),
         DemoLogin("admin", ADMIN_USERNAME, "-", "系统管理员（也可进入 /django-admin/）"),
     ]
 

@@ -7,6 +7,9 @@ from typing import Any
 from django import template
 
 from bandian.applications import rules
+from bandian.grid import rules as grid_rules
+from bandian.permits import rules as permit_rules
+from bandian.reliability import rules as reliability_rules
 
 register = template.Library()
 
@@ -22,4 +25,7 @@ def nav_links(context: dict[str, Any]) -> dict[str, bool]:
         "enter": rules.can_enter_for_others(user),
         "queue": rules.has_work_queue(user),
         "supervise": rules.can_supervise(user),
+        "permit_queue": permit_rules.has_permit_queue(user),
+        "grid": grid_rules.can_view_grid(user),
+        "reliability": reliability_rules.can_view_reliability(user),
     }

@@ -61,7 +61,39 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"Demo data not loaded: {result.reason}.")
         if result.loaded or demo.is_loaded():
+            self._load_grid(size)
+            self._load_permits()
             self._print_logins()
+
+    def _load_grid(self, size: int) -> None:
+        """The reliability demo: grid, interruption history and the grid operator's login."""
+        from bandian.reliability.demo import load_grid_demo
+
+        grid = load_grid_demo(small=size < demo.SIZES["full"], progress=lambda line: self.stdout.write(f"  {line}"))
+        if grid.loaded:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo grid loaded: {grid.feeders} feeders, {grid.users} MV users, {grid.rows} interruption "
+                    f"rows, {grid.entered_events} entered outage events in {grid.seconds:.1f} s."
+                )
+            )
+        else:
+            self.stdout.write(f"Demo grid not loaded: {grid.reason}.")
+
+    def _load_permits(self) -> None:
+        """The parallel approval demo: department logins and approval cases on demo applications."""
+        from bandian.permits.demo import load_permits_demo
+
+        permits = load_permits_demo()
+        if permits.loaded:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo approval cases loaded: {permits.cases} cases, {permits.items} permit items "
+                    f"in {permits.seconds:.1f} s."
+                )
+            )
+        else:
+            self.stdout.write(f"Demo approval cases not loaded: {permits.reason}.")
 
     def _print_logins(self) -> None:
         rows = [(login.role, login.username, demo.PASSWORD, login.county, login.note) for login in demo.fixed_logins()]
