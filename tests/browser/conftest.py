@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 # Playwright's sync API runs an event loop in this thread; Django must still let the test's own
 # ORM calls (reading the SMS code from the outbox, the fixtures' users) through. bandian has no
@@ -15,6 +16,7 @@ from playwright.sync_api import Browser, sync_playwright
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = Path("/usr/bin/chromium")
+TIMEOUT_MS = 10_000
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -33,3 +35,36 @@ def chromium() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def _sessions_without_expiry(settings):
+    # The server runs in travelled time, the browser in real time: a session cookie without an
+    # expiry date cannot look expired to the browser.
+    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+
+@pytest.fixture
+def new_page(chromium: Browser, live_server) -> Iterator[Callable[[], Page]]:
+    """Pages of separate browser contexts (separate sessions), closed before the live server
+    stops, so that no keep-alive request outlives it."""
+    contexts: list[BrowserContext] = []
+
+    def make() -> Page:
+        context = chromium.new_context(locale="zh-CN")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page: Page, base: str, username: str, password: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.get_by_role("button", name="登录").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))

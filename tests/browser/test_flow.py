@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
 
 import pytest
 import time_machine
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import expect
 
 from bandian.notify.models import Message
 from bandian.workdays.calendar import SHANGHAI
+from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD, PDF
 
 PHONE = "13900139000"
 APPLICANT_PASSWORD = "light-up-my-shop-2026"
-TIMEOUT_MS = 10_000
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,39 +25,6 @@ def shanghai_monday():
     """A fixed working Monday morning, so that the deadlines shown are known and in the calendar."""
     with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI), tick=True):
         yield
-
-
-@pytest.fixture
-def _sessions_without_expiry(settings):
-    # The server runs in travelled time, the browser in real time: a session cookie without an
-    # expiry date cannot look expired to the browser.
-    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-
-
-@pytest.fixture
-def new_page(chromium: Browser, live_server) -> Iterator[Callable[[], Page]]:
-    """Pages of separate browser contexts (separate sessions), closed before the live server
-    stops, so that no keep-alive request outlives it."""
-    contexts: list[BrowserContext] = []
-
-    def make() -> Page:
-        context = chromium.new_context(locale="zh-CN")
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-def sign_in(page: Page, base: str, username: str, password: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.get_by_role("button", name="登录").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
 
 
 def sms_code(phone: str) -> str:
