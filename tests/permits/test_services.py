@@ -321,3 +321,29 @@ def test_a_draft_application_cannot_go_to_the_departments(clock, alice, cm, kail
     app = draft(alice, kaili, "hv_single", capacity_kw=Decimal("500"))
     with pytest.raises(services.StateConflict):
         open_parallel(app, cm)
+
+
+def test_the_approval_reaches_the_compliance_report_and_the_applicants_page(
+    clock, case, deciders, hv_app, cm, pm, alice
+):
+    from bandian.supervision.compliance import compliance_report
+    from tests.conftest import client_for
+
+    items = {i.item_type: i for i in case.items.all()}
+    app_services.stage_complete(application=hv_app, stage="apply", actor=cm)
+    clock.move_to(START + dt.timedelta(days=1))  # Tuesday 09:00: the departments decide
+    for t in ALL_ITEMS:
+        services.item_approve(item=items[t], actor=deciders[t])
+    clock.move_to(START + dt.timedelta(days=2))
+    app_services.stage_complete(application=hv_app, stage="plan", actor=cm)
+    clock.move_to(START + dt.timedelta(days=3))
+    app_services.stage_complete(application=hv_app, stage="connect", actor=pm)
+
+    line = next(a for a in compliance_report(2026).applications if a.no == hv_app.no)
+    # Intake Monday 09:00 to the last decision Tuesday 09:00: one working day of approval, which
+    # the utility's clock leaves out of its three days.
+    assert line.approval_workdays == pytest.approx(1.0)
+    assert line.full_process_workdays == pytest.approx(3.0)
+    assert line.utility_workdays == pytest.approx(2.0)
+    body = client_for(alice).get(f"/applications/{hv_app.no}/").content.decode()
+    assert case.no in body and "已批准" in body
