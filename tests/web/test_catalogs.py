@@ -47,3 +47,16 @@ def test_the_compiled_catalog_matches_its_source(po: Path, tmp_path: Path):
         assert gettext.GNUTranslations(a)._catalog == gettext.GNUTranslations(b)._catalog, (  # type: ignore[attr-defined]
             f"{committed} is stale: run compilemessages"
         )
+
+
+@pytest.mark.parametrize("po", CATALOGS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_translation_is_its_own_text_twice(po: Path):
+    """A merge of two catalogs once doubled translations ("…first.…first.")."""
+    with po.with_suffix(".mo").open("rb") as f:
+        catalog = gettext.GNUTranslations(f)._catalog  # type: ignore[attr-defined]
+    doubled = [
+        msgid
+        for msgid, text in catalog.items()
+        if isinstance(text, str) and len(text) >= 8 and text[: len(text) // 2] * 2 == text
+    ]
+    assert doubled == []
