@@ -212,9 +212,14 @@ def test_overdue_items_are_marked_in_the_queue(clock, case, deciders):
     assert "urgency-overdue" in body and "超期" in body
 
 
-def test_the_nav_shows_the_queue_to_department_users(housing, cm):
-    assert 'id="nav-permits"' in client_for(housing).get("/permits/queue/").content.decode()
-    assert 'id="nav-permits"' not in client_for(cm).get("/permits/").content.decode()
+def test_the_nav_shows_the_queue_to_department_users_and_the_cases_to_staff(housing, cm, supervisor, alice):
+    department_page = client_for(housing).get("/permits/queue/").content.decode()
+    assert 'id="nav-permits"' in department_page and 'id="nav-permit-cases"' not in department_page
+    for staff in (cm, supervisor):
+        page = client_for(staff).get("/permits/").content.decode()
+        assert 'id="nav-permits"' not in page and 'href="/permits/" id="nav-permit-cases"' in page
+    home = client_for(alice).get("/").content.decode()
+    assert "nav-permit" not in home
 
 
 @pytest.mark.parametrize("n", [1, 3])

@@ -26,6 +26,7 @@ def nav_links(context: dict[str, Any]) -> dict[str, bool]:
         "queue": rules.has_work_queue(user),
         "supervise": rules.can_supervise(user),
         "permit_queue": permit_rules.has_permit_queue(user),
+        "permits": permit_rules.can_list_cases(user) and not permit_rules.has_permit_queue(user),
         "grid": grid_rules.can_view_grid(user),
         "reliability": reliability_rules.can_view_reliability(user),
     }
