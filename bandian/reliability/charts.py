@@ -106,7 +106,8 @@ def target_bars(bars: Sequence[Bar], *, title: str, unit: str, target_label: str
                 f'stroke="{TARGET}" stroke-width="2" stroke-dasharray="6 3"/>'
             )
             labels.append(
-                f'<text x="{x0 - slot * 0.42:.1f}" y="{ty - 4:.1f}" fill="{TARGET}" {HALO}>'
+                # Left of the bars, on the line: never under the bars' own value labels.
+                f'<text x="{bx - 4:.1f}" y="{ty - 4:.1f}" text-anchor="end" fill="{TARGET}" {HALO}>'
                 f"{escape(target_label)} {_num(b.target)}</text>"
             )
         labels.append(f'<text x="{x0:.1f}" y="{height - bottom + 18}" text-anchor="middle">{escape(b.label)}</text>')
