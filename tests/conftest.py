@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import translation
 
 from bandian.accounts.models import County, Role, User
 from bandian.applications import services
@@ -56,7 +58,10 @@ def _isolated(settings, tmp_path) -> Iterator[None]:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     forget_calendar()
-    yield
+    # Start in the site's language: a page requested in English earlier in this worker leaves
+    # English active in the thread, and services write notifications in the active language.
+    with translation.override(django_settings.LANGUAGE_CODE):
+        yield
     forget_calendar()
 
 

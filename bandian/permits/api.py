@@ -2,8 +2,8 @@
 and for the utility's.
 
 Departments (role `department`) list and decide their items, ask for supplements and confirm
-restorations; the utility's customer and project managers open cases, answer supplements and
-report completion. Endpoints are thin: a role check (403), the permits selectors (404 when the
+restorations; the utility's customer and project managers open cases, answer supplements,
+withdraw open cases and report completion. Endpoints are thin: a role check (403), the permits selectors (404 when the
 caller may not see the case or item: another department's item is 404), `rules.py` for the
 action (403), one service of bandian.permits.services. Errors are JSON `{"detail": ...}` by the
 handlers of bandian/api.py: 400 a request the services refuse, 409 one the case's state refuses.
@@ -50,6 +50,7 @@ from bandian.permits.schemas import (
     RefuseIn,
     RequiredNoteIn,
     SupplementIn,
+    WithdrawIn,
 )
 from bandian.policy.loader import active_policy
 from bandian.workdays.calendar import SHANGHAI
@@ -462,4 +463,21 @@ def case_supplement(
 def completion_report(request: HttpRequest, no: str, payload: NoteIn | None = None) -> dict[str, Any]:
     user, case = _utility_case(request, no)
     services.completion_report(case=case, actor=user, note=payload.note if payload else "")
+    return _case_out(user, _case(user, no))
+
+
+@router.post(
+    "/cases/{no}/withdraw",
+    response={200: CaseOut, **ERRORS},
+    summary="Utility: withdraw an open case (撤回)",
+    description=(
+        'JSON `{"reason": "..."}` (required). For when the application was withdrawn or cancelled, '
+        "or the route changed: the case becomes `withdrawn`, its undecided items `stopped` (their "
+        "departments are told), decided items keep their decision, and the application's approval "
+        "interval ends. A new case may then be opened. 409 when the case is no longer open."
+    ),
+)
+def case_withdraw(request: HttpRequest, no: str, payload: WithdrawIn) -> dict[str, Any]:
+    user, case = _utility_case(request, no)
+    services.case_withdraw(case=case, actor=user, reason=payload.reason)
     return _case_out(user, _case(user, no))

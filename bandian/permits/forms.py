@@ -107,3 +107,13 @@ class SupplementForm(forms.Form):
 
 class NoteForm(forms.Form):
     note = forms.CharField(label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False)
+
+
+class WithdrawForm(forms.Form):
+    """The utility withdraws an open case (撤回): the reason goes to the departments and the log."""
+
+    reason = forms.CharField(
+        label=_("撤回理由（如申请已撤回或取消、线路路径变更）"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )

@@ -34,10 +34,13 @@ class CaseStatus(models.TextChoices):
     # department to confirm that roads and greenery are restored.
     RESTORING = "restoring", _("待恢复确认")
     CLOSED = "closed", _("已办结")
+    # The utility ended an open case (the application was withdrawn or cancelled, or the route
+    # changed): the items still waiting were stopped.
+    WITHDRAWN = "withdrawn", _("已撤回")
 
     @classmethod
     def finished_states(cls) -> list[str]:
-        return [cls.REFUSED, cls.CLOSED]
+        return [cls.REFUSED, cls.CLOSED, cls.WITHDRAWN]
 
 
 class ItemStatus(models.TextChoices):
@@ -46,7 +49,8 @@ class ItemStatus(models.TextChoices):
     APPROVED = "approved", _("已批准")
     REFUSED = "refused", _("不予许可")
     FILED = "filed", _("已备案")
-    # Another department refused its item, which ended the case: this one needs no decision.
+    # The case ended before this item was decided (another department refused its item, or the
+    # utility withdrew the case): it needs no decision.
     STOPPED = "stopped", _("终止审查")
 
     @classmethod
@@ -69,6 +73,7 @@ class LogAction(models.TextChoices):
     COMPLETION_REPORTED = "completion_reported", _("报告施工完成")
     RESTORATION_CONFIRMED = "restoration_confirmed", _("确认恢复")
     CLOSED = "closed", _("办结")
+    WITHDRAWN = "withdrawn", _("撤回")
 
 
 class ApprovalCase(models.Model):

@@ -49,6 +49,12 @@ class CaseOpenIn(Schema):
     )
 
 
+class WithdrawIn(Schema):
+    reason: Text = Field(
+        min_length=1, max_length=2000, description="why the utility withdraws the case (the departments read it)"
+    )
+
+
 class SupplementIn(Schema):
     note: Text = Field("", max_length=2000, description="the answer to the departments' supplement requests")
 

@@ -48,6 +48,7 @@ __all__ = [
     "StateConflict",
     "case_open",
     "case_supplement",
+    "case_withdraw",
     "completion_report",
     "decide_path",
     "departments_sync",
@@ -412,6 +413,41 @@ def case_supplement(
         _tell_departments(
             case, [i.department_id for i in waiting], _("外线工程审批材料已补正"), note.strip() or _("已上传补正材料")
         )
+    return case
+
+
+def case_withdraw(*, case: ApprovalCase, actor: User, reason: str) -> ApprovalCase:
+    """The utility ends an open case (the application was withdrawn or cancelled, or the route
+    changed): the items still waiting are stopped and their departments told, the application's
+    approval interval ends (if the application is still open), and a new case may be opened."""
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError(_("撤回审批须说明理由"))
+    with transaction.atomic():
+        case = _lock(case)
+        if case.status != CaseStatus.OPEN:
+            raise StateConflict(_("只能撤回审批中的外线工程审批"))
+        now = timezone.now()
+        case.status = CaseStatus.WITHDRAWN
+        case.decided_at = now
+        case.save()
+        stopped = list(
+            case.items.select_related("department").filter(status__in=ItemStatus.undecided_states()).order_by("pk")
+        )
+        for item in stopped:
+            item.status = ItemStatus.STOPPED
+            item.decided_at = now
+            item.save(update_fields=["status", "decided_at"])
+            _log(case, LogAction.STOPPED, actor, item=item, note=reason)
+        _log(case, LogAction.WITHDRAWN, actor, note=reason)
+        _approval_done(case, actor)
+        if stopped:
+            _tell_departments(
+                case,
+                {i.department_id for i in stopped},
+                _("外线工程审批已撤回"),
+                _("%(no)s 已由供电企业撤回，贵部门的事项无需再审查。理由：%(r)s") % {"no": case.no, "r": reason},
+            )
     return case
 
 

@@ -5,16 +5,18 @@ undecided one to the year its case was opened (intake). For each scope (a depart
 type, the total):
 
 - `count`: the items of the year; `decided`: those with a department's decision (approved,
-  refused, filed); `refused`: those refused; `stopped`: those whose case ended by another
-  department's refusal before they were decided (终止审查: in the year of the refusal, and left
-  out of the working-day figures, as their department decided nothing);
+  refused, filed); `refused`: those refused; `stopped`: those whose case ended before they
+  were decided, by another department's refusal or by the utility's withdrawal (终止审查: in
+  the year the case ended, and left out of the working-day figures, as their department
+  decided nothing);
 - `mean_workdays`, `max_workdays`: working time from the case's intake to the item's decision,
   in working days (24 h of working time = 1 day, the official calendar, requirements §4), over
   the decided items, rounded to 3 decimals; null without decided items. Items of the
   commitment (告知承诺) and filing (备案) paths are decided at intake: 0 days;
 - `within_limit_share`: the share of decided items whose working days are ≤ the case's limit
   (`limit_workdays`, from policy at intake), rounded to 4 decimals, on the unrounded figure;
-- `pending`: undecided items of a case still open; `pending_overdue`: those past their due date;
+- `pending`: undecided items of a case still open (a refused or withdrawn case has none: its
+  waiting items were stopped); `pending_overdue`: those past their due date;
 - `restorations_open`: items of a commitment or filing case in `restoring` whose department has
   not confirmed the restoration yet; `restorations_overdue`: those past the case's
   `restoration_due_at`.

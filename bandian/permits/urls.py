@@ -12,6 +12,7 @@ urlpatterns = [
     path("cases/<str:no>/materials/<int:pk>/", views.material_file, name="material"),
     path("cases/<str:no>/supplement/", views.case_supplement, name="supplement"),
     path("cases/<str:no>/completion/", views.completion_report, name="completion"),
+    path("cases/<str:no>/withdraw/", views.case_withdraw, name="withdraw"),
     path("items/<int:pk>/decide/", views.item_decide, name="decide"),
     path("items/<int:pk>/restoration/", views.restoration_confirm, name="restoration"),
 ]

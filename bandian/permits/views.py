@@ -23,7 +23,7 @@ from bandian.applications.enums import Status
 from bandian.applications.selectors import get_application_for_user
 from bandian.applications.views import REFUSALS, refusal_text, signed_in_user
 from bandian.permits import rules, selectors, services
-from bandian.permits.forms import CaseOpenForm, DecisionForm, NoteForm, SupplementForm
+from bandian.permits.forms import CaseOpenForm, DecisionForm, NoteForm, SupplementForm, WithdrawForm
 from bandian.permits.models import ApprovalCase, CaseMaterial, CasePath, CaseStatus, ItemStatus, PermitItem
 from bandian.policy.loader import active_policy
 
@@ -81,6 +81,12 @@ def _case_context(request: HttpRequest, case: ApprovalCase, bound: dict[str, Any
         and case.path != CasePath.PARALLEL
         and case.status == CaseStatus.APPROVED
         and case.application.status != Status.ENERGISED,
+        "can_withdraw": utility and case.status == CaseStatus.OPEN,
+        # The application ended while its case is still open: the utility should withdraw it.
+        "application_ended": utility
+        and case.status == CaseStatus.OPEN
+        and case.application.status in (Status.WITHDRAWN, Status.CANCELLED),
+        "withdraw_form": bound.get("withdraw") or WithdrawForm(prefix="withdraw"),
         "supplement_form": bound.get("supplement") or SupplementForm(),
         "completion_form": bound.get("completion") or NoteForm(prefix="completion"),
         "case_overdue": case.status == CaseStatus.OPEN and case.due_at is not None and case.due_at < now,
@@ -262,6 +268,23 @@ def completion_report(request: HttpRequest, no: str) -> HttpResponse:
             messages.success(request, _("已向各相关部门报告施工完成。"))
             return _back(case)
     return _refused(request, case, "completion", form)
+
+
+@login_required
+@require_POST
+def case_withdraw(request: HttpRequest, no: str) -> HttpResponse:
+    """The utility withdraws an open case; the items still waiting are stopped."""
+    case = _case_for_utility(request, no)
+    form = WithdrawForm(request.POST, prefix="withdraw")
+    if form.is_valid():
+        try:
+            services.case_withdraw(case=case, actor=signed_in_user(request), reason=form.cleaned_data["reason"])
+        except REFUSALS as exc:
+            form.add_error(None, refusal_text(exc))
+        else:
+            messages.success(request, _("外线工程审批 %(no)s 已撤回，各部门无需再审查。") % {"no": case.no})
+            return _back(case)
+    return _refused(request, case, "withdraw", form)
 
 
 @login_required

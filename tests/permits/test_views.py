@@ -31,6 +31,7 @@ def urls(case: ApprovalCase) -> dict[str, tuple[str, str]]:
         "material": ("get", f"/permits/cases/{case.no}/materials/{material.pk}/"),
         "supplement": ("post", f"/permits/cases/{case.no}/supplement/"),
         "completion": ("post", f"/permits/cases/{case.no}/completion/"),
+        "withdraw": ("post", f"/permits/cases/{case.no}/withdraw/"),
         "decide": ("post", f"/permits/items/{item.pk}/decide/"),
         "restoration": ("post", f"/permits/items/{item.pk}/restoration/"),
     }

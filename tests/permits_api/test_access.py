@@ -25,6 +25,7 @@ def _endpoints(case) -> list[tuple[str, str, dict]]:
         ("get", f"{BASE}/cases/{no}/materials/{material}", {}),
         ("get", f"{BASE}/cases/{no}/document", {}),
         ("post", f"{BASE}/cases/{no}/completion", {}),
+        ("post", f"{BASE}/cases/{no}/withdraw", {"reason": "线路改线"}),
     ]
 
 
@@ -83,8 +84,8 @@ def test_another_county_government_gets_404_on_the_case_and_its_items(case, huan
             response = client.get(url)
             assert response.status_code == 200 and response.json()["count"] == 0
             continue
-        # Reporting completion is the utility's: any department is refused for its role.
-        expected = 403 if url.endswith("/completion") else 404
+        # Reporting completion and withdrawing are the utility's: any department is refused for its role.
+        expected = 403 if url.endswith(("/completion", "/withdraw")) else 404
         _assert_json_error(_call(client, method, url, body), expected)
 
 

@@ -266,6 +266,7 @@ def test_the_openapi_spec_documents_every_permits_endpoint():
         ("get", "/api/v1/permits/cases/{no}/document"),
         ("post", "/api/v1/permits/cases/{no}/supplement"),
         ("post", "/api/v1/permits/cases/{no}/completion"),
+        ("post", "/api/v1/permits/cases/{no}/withdraw"),
     }
     found = {(m, p) for p, ops in spec["paths"].items() if p.startswith("/api/v1/permits") for m in ops}
     assert found == expected
