@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -223,7 +224,7 @@ f AS (
          $len / 3600 AS hours
   FROM sums
 )
-SELECT scope, key, users, momentary, user_years,
+SELECT scope, key, users, momentary, user_years, seconds_total, in_service_seconds,
        seconds_total / 3600 / user_years AS saidi_hours,
        blocks / user_years AS saifi,
        CASE WHEN blocks > 0 THEN (seconds_total / 3600 / user_years) / (blocks / user_years) END
@@ -284,7 +285,10 @@ def duckdb_report(users: str, interruptions: str, year: int, targets: dict[str, 
             "cemi": {str(n): r6(row[f"cemi_{n}"]) for n in range(1, 6)},
             "celid_8h": r6(row["celid_8h"]),
             "target_hours": target,
-            "meets_target": None if target is None else bool(row["saidi_hours"] <= target),
+            # Exactly, as the engine decides it: seconds × period ≤ target × 3600 × in-service seconds.
+            "meets_target": None
+            if target is None
+            else int(row["seconds_total"]) * length <= Fraction(str(target)) * 3600 * int(row["in_service_seconds"]),
         }
 
     by = {(r["scope"], r["key"]): r for r in rows}

@@ -37,6 +37,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -191,8 +192,15 @@ def figures(sums: Sums, *, period_seconds: int, target_hours: float | None = Non
         cemi={str(n): r(c / sums.users) for n, c in zip(CEMI_N, sums.cemi_users, strict=True)},
         celid_8h=r(sums.celid_users / sums.users),
         target_hours=target_hours,
-        meets_target=None if target_hours is None else saidi["total"] <= target_hours,
+        meets_target=None if target_hours is None else _within(sums, period_seconds, target_hours),
     )
+
+
+def _within(sums: Sums, period_seconds: int, target_hours: float) -> bool:
+    """SAIDI ≤ target, decided exactly: a figure equal to its target meets it, whatever the
+    rounding of floats. The target is read as the decimal it was written as (1.9 is 19/10)."""
+    target = Fraction(str(target_hours))
+    return sums.seconds["total"] * period_seconds <= target * 3600 * sums.in_service_seconds
 
 
 @dataclass(frozen=True)

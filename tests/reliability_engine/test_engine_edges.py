@@ -248,3 +248,15 @@ def test_service_dates_far_from_the_year_count_as_out_of_service():
 
     assert list(per_user(u, rows, 2025)) == ["C"]
     assert engine.compute_year(u, rows, 2025).total.saidi_hours == 1.0
+
+
+def test_a_figure_exactly_on_its_target_meets_it():
+    # Three central users, 5.7 h lost in all: 1.9 h per user, the 2022 central target exactly.
+    # 20520 s / 3600 / 3 is 1.9000000000000001 in floats; the verdict must not depend on that.
+    three = users(("A", "central", "522601"), ("B", "central", "522601"), ("C", "central", "522601"))
+    rows = interruptions(("A", at(2025, 3, 1, 10), at(2025, 3, 1, 15, 42)))
+    on_target = engine.compute_year(three, rows, 2025, targets={"central": 1.9}).by_area["central"]
+    assert on_target.saidi_hours == 1.9 and on_target.meets_target is True
+
+    over = interruptions(("A", at(2025, 3, 1, 10), at(2025, 3, 1, 15, 42, 1)))
+    assert engine.compute_year(three, over, 2025, targets={"central": 1.9}).by_area["central"].meets_target is False

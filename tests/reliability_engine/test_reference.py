@@ -100,7 +100,7 @@ def reference(users: list[dict[str, Any]], rows: list[dict[str, Any]]) -> dict[s
             "cemi": {str(n): Fraction(sum(m["blocks"] > n for m in members), count) for n in range(1, 6)},
             "celid_8h": Fraction(sum(m["minutes"]["total"] > 8 * 60 for m in members), count),
             "target_hours": target,
-            "meets_target": None if target is None else saidi["total"] <= Fraction(target),
+            "meets_target": None if target is None else saidi["total"] <= Fraction(str(target)),
         }
 
     members = list(per_user.values())
