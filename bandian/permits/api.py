@@ -279,9 +279,8 @@ def _decide(request: HttpRequest, item_id: int) -> tuple[User, PermitItem]:
     response={200: ItemDetailOut, **ERRORS},
     summary="Department: approve an item",
     description=(
-        "Approves the item. When it was the last undecided item of the case the case is decided: "
-        "approved with one combined document, or refused when any department refused (409 when the "
-        "case or the item is decided already)."
+        "Approves the item. When every item of the case is approved, the case is approved with one "
+        "combined document (409 when the case or the item is decided already)."
     ),
 )
 def item_approve(request: HttpRequest, item_id: int, payload: NoteIn | None = None) -> dict[str, Any]:
@@ -294,7 +293,10 @@ def item_approve(request: HttpRequest, item_id: int, payload: NoteIn | None = No
     "/items/{item_id}/refuse",
     response={200: ItemDetailOut, **ERRORS},
     summary="Department: refuse an item, with a reason",
-    description="The utility is told at once; the case is refused once every department has decided.",
+    description=(
+        "Refuses the item and so ends the case at once: the case is refused with this reason, shown "
+        "to the utility; the items still waiting are stopped and their departments told."
+    ),
 )
 def item_refuse(request: HttpRequest, item_id: int, payload: RefuseIn) -> dict[str, Any]:
     user, item = _decide(request, item_id)

@@ -1,117 +1,40 @@
-"""The departments' cast, bearer clients and ready-made cases for the permits API.
-
-Time is frozen on Monday 2026-03-02 09:00 Shanghai (the calendar holds 2004–2026). The shipped
-policy maps green_space → housing, tree_felling → natural_resources, road_works → transport,
-bridge_lines → government_services, road_occupation → the county government.
-"""
+"""The permits API's tests: the departments' cast and the ready-made cases of tests/permits,
+bearer clients, and time frozen on Monday 2026-03-02 09:00 Shanghai for every test."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any
 
 import pytest
-import time_machine
 from django.test import Client
 
 from bandian.accounts.auth import issue_token
-from bandian.accounts.models import County, Department, Role, User
-from bandian.applications.models import Application
-from bandian.permits import services
+from bandian.accounts.models import User
 from bandian.permits.models import ApprovalCase
-from bandian.workdays.calendar import SHANGHAI
-from tests.conftest import make_user, pdf_upload, submitted
+from tests.permits.conftest import (  # noqa: F401 (fixtures, found by name)
+    ALL_ITEMS,
+    START,
+    _departments,
+    case,
+    clock,
+    deciders,
+    housing,
+    huangping_gov,
+    hv_app,
+    kaili_gov,
+    open_parallel,
+    resources,
+    services_centre,
+    transport,
+)
 
 BASE = "/api/v1/permits"
-START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
-ALL_ITEMS = ["green_space", "tree_felling", "road_works", "bridge_lines", "road_occupation"]
 
 
 @pytest.fixture(autouse=True)
-def _departments(db) -> None:
-    services.departments_sync()
-
-
-@pytest.fixture(autouse=True)
-def clock() -> Iterator[time_machine.Coordinates]:
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
-
-
-def department_user(username: str, code: str) -> User:
-    user = make_user(username, Role.DEPARTMENT)
-    user.department = Department.objects.get(code=code)
-    user.save()
-    return user
-
-
-@pytest.fixture
-def housing(db) -> User:
-    return department_user("housing", "housing")
-
-
-@pytest.fixture
-def resources(db) -> User:
-    return department_user("resources", "natural_resources")
-
-
-@pytest.fixture
-def transport(db) -> User:
-    return department_user("transport", "transport")
-
-
-@pytest.fixture
-def services_centre(db) -> User:
-    return department_user("services-centre", "government_services")
-
-
-@pytest.fixture
-def kaili_gov(db) -> User:
-    return department_user("kaili-gov", "county-522601")
-
-
-@pytest.fixture
-def huangping_gov(db) -> User:
-    return department_user("huangping-gov", "county-522622")
-
-
-@pytest.fixture
-def deciders(housing, resources, transport, services_centre, kaili_gov) -> dict[str, User]:
-    return {
-        "green_space": housing,
-        "tree_felling": resources,
-        "road_works": transport,
-        "bridge_lines": services_centre,
-        "road_occupation": kaili_gov,
-    }
-
-
-@pytest.fixture
-def hv_app(alice, cm, pm) -> Application:
-    return submitted(alice, County.objects.get(pk="522601"), "hv_single", capacity_kw=Decimal("500"))
-
-
-def open_parallel(app: Application, actor: User, items: list[str] | None = None) -> ApprovalCase:
-    """A 10 kV, 800 m route with wells: parallel approval."""
-    return services.case_open(
-        application=app,
-        actor=actor,
-        route="10kV 北京东路开关站—客户配电房",
-        route_length_m=Decimal("800"),
-        voltage_kv=Decimal("10"),
-        has_wells=True,
-        crossings="北京东路、清江桥",
-        item_types=items or ALL_ITEMS,
-        materials=[pdf_upload("route.pdf")],
-    )
-
-
-@pytest.fixture
-def case(hv_app, cm) -> ApprovalCase:
-    return open_parallel(hv_app, cm)
+def _frozen(clock) -> None:  # noqa: F811
+    """Every API test runs at START."""
 
 
 def bearer(user: User) -> Client:
@@ -122,5 +45,5 @@ def post_json(client: Client, url: str, body: Any = None):
     return client.post(url, data="" if body is None else json.dumps(body), content_type="application/json")
 
 
-def item_id(case: ApprovalCase, item_type: str) -> int:
+def item_id(case: ApprovalCase, item_type: str) -> int:  # noqa: F811
     return case.items.get(item_type=item_type).pk
