@@ -17,22 +17,10 @@ from django.db import connection
 
 from bandian.grid.models import MVUser
 from bandian.outages.models import Interruption
+from bandian.reliability import engine
 
-USERS_SCHEMA: dict[str, Any] = {
-    "user_id": pl.String,
-    "area_class": pl.String,
-    "county": pl.String,
-    "in_service_from": pl.Date,
-    "in_service_to": pl.Date,
-}
-INTERRUPTIONS_SCHEMA: dict[str, Any] = {
-    "event_id": pl.String,
-    "user_id": pl.String,
-    "start": pl.Datetime("us", "UTC"),
-    "end": pl.Datetime("us", "UTC"),
-    "kind": pl.String,
-    "cause": pl.String,
-}
+USERS_SCHEMA = engine.USERS_SCHEMA
+INTERRUPTIONS_SCHEMA = engine.INTERRUPTIONS_SCHEMA
 
 
 def _fetch(sql: str, params: list[Any], width: int) -> list[list[Any]]:

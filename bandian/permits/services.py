@@ -173,14 +173,8 @@ def _finish_if_approved(case: ApprovalCase, actor: User | None, policy: Policy) 
     _tell_utility(case, _("外线工程审批已通过"), _("各部门均已批准，审批结果已统一出件。"))
 
 
-def _refuse_case(case: ApprovalCase, refused: PermitItem, actor: User, policy: Policy) -> None:
-    """A refusal ends the case at once: the items still waiting are stopped (their departments are
-    told), the application's approval interval ends, and the utility reads the reason."""
-    now = timezone.now()
-    case.decided_at = now
-    case.status = CaseStatus.REFUSED
-    case.save()
-    reason = f"{refused.department.name}（{_item_name(policy, refused.item_type)}）：{refused.reason}"
+def _stop_waiting_items(case: ApprovalCase, actor: User, *, now: dt.datetime, reason: str) -> list[PermitItem]:
+    """The case ended before these items were decided: they need no decision any more."""
     stopped = list(
         case.items.select_related("department").filter(status__in=ItemStatus.undecided_states()).order_by("pk")
     )
@@ -189,6 +183,18 @@ def _refuse_case(case: ApprovalCase, refused: PermitItem, actor: User, policy: P
         item.decided_at = now
         item.save(update_fields=["status", "decided_at"])
         _log(case, LogAction.STOPPED, actor, item=item, note=reason)
+    return stopped
+
+
+def _refuse_case(case: ApprovalCase, refused: PermitItem, actor: User, policy: Policy) -> None:
+    """A refusal ends the case at once: the items still waiting are stopped (their departments are
+    told), the application's approval interval ends, and the utility reads the reason."""
+    now = timezone.now()
+    case.decided_at = now
+    case.status = CaseStatus.REFUSED
+    case.save()
+    reason = f"{refused.department.name}（{_item_name(policy, refused.item_type)}）：{refused.reason}"
+    stopped = _stop_waiting_items(case, actor, now=now, reason=reason)
     _log(case, LogAction.CASE_REFUSED, actor, note=reason)
     _approval_done(case, actor)
     _tell_utility(case, _("外线工程审批未通过"), reason)
@@ -431,14 +437,7 @@ def case_withdraw(*, case: ApprovalCase, actor: User, reason: str) -> ApprovalCa
         case.status = CaseStatus.WITHDRAWN
         case.decided_at = now
         case.save()
-        stopped = list(
-            case.items.select_related("department").filter(status__in=ItemStatus.undecided_states()).order_by("pk")
-        )
-        for item in stopped:
-            item.status = ItemStatus.STOPPED
-            item.decided_at = now
-            item.save(update_fields=["status", "decided_at"])
-            _log(case, LogAction.STOPPED, actor, item=item, note=reason)
+        stopped = _stop_waiting_items(case, actor, now=now, reason=reason)
         _log(case, LogAction.WITHDRAWN, actor, note=reason)
         _approval_done(case, actor)
         if stopped:
