@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install system-deps run test lint format check bench worker clean
+.PHONY: help install runtime-deps system-deps run test lint format check bench worker clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -21,13 +21,28 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP) ## Create .venv and install the pinned dependencies
 
-system-deps: ## Install Debian packages: Chromium (browser tests), a CJK font (PDFs), gettext, wrk (bench)
-	@if ! command -v chromium >/dev/null || ! command -v msgfmt >/dev/null || ! command -v wrk >/dev/null || ! fc-list 2>/dev/null | grep -qi "wenquanyi zen hei"; then \
+# Debian packages. Running the application needs only the CJK font the permit PDFs embed (the
+# translations' .mo files are committed); the tests and benchmarks also need Chromium (browser
+# tests), gettext (compilemessages) and wrk (bench).
+RUNTIME_DEBS := fonts-wqy-zenhei
+TEST_DEBS := chromium gettext wrk
+# Installs the packages of $(1) that dpkg does not list as installed (nothing when all are there).
+define apt_install
+	@missing="$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done)"; \
+	if [ -n "$$missing" ]; then \
+	  echo "apt-get install $$missing"; \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-zenhei gettext wrk >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
+endef
 
-run: install ## Migrate the SQLite database, load the demo data and serve on http://127.0.0.1:8000
+runtime-deps: ## Install the Debian packages running the application needs: a CJK font (PDFs)
+	$(call apt_install,$(RUNTIME_DEBS))
+
+system-deps: runtime-deps ## Also the test/bench packages: Chromium (browser tests), gettext, wrk (bench)
+	$(call apt_install,$(TEST_DEBS))
+
+run: install runtime-deps ## Migrate the SQLite database, load the demo data and serve on http://127.0.0.1:8000
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py demo
 	$(PY) manage.py timeline anchor
