@@ -146,6 +146,9 @@ DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 # The plan in force: a TOML file validated at start-up.
 POLICY_FILE = Path(os.environ.get("POLICY_FILE", BASE_DIR / "policies" / "qiandongnan-2021.toml"))
 
+# The CJK font embedded in the permit PDFs (Debian fonts-wqy-zenhei, installed by `make run`).
+CJK_FONT_FILE = os.environ.get("CJK_FONT_FILE", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+
 # Notifications: without SMS_GATEWAY_URL, SMS go to the console and the in-app inbox.
 SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
 

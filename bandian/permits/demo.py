@@ -49,7 +49,7 @@ from bandian.permits.models import (
     LogAction,
     PermitItem,
 )
-from bandian.permits.pdf import case_document
+from bandian.permits.pdf import case_document, check_font
 from bandian.permits.services import deadline, departments_sync
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy
@@ -320,10 +320,12 @@ def _approval_intervals(apps: list[Application]) -> dict[int, tuple[dt.datetime,
 
 
 def load_permits_demo(*, progress: Callable[[str], None] | None = None) -> PermitsDemoResult:
-    """Department logins and the demo's approval cases, once."""
+    """Department logins and the demo's approval cases, once. Raises FontMissing before writing
+    anything when the CJK font the cases' PDFs need is missing (a later run loads them)."""
     started = time.monotonic()
     if ApprovalCase.objects.exists():
         return PermitsDemoResult(False, reason="approval cases exist already")
+    check_font()
     candidates = list(
         Application.objects.filter(
             customer_class__in=["hv_single", "hv_dual", "lv_general"], customer_manager__isnull=False

@@ -30,9 +30,10 @@ def _size(value: str) -> int:
 class Command(BaseCommand):
     help = (
         "Load the demo data: staff for each of the 16 counties, a login for every role and about 3,000 "
-        "applications over 2021-2026 (the same every time), then print the logins. The demo loads "
-        "once: when its data is there already, or the database holds other applications, nothing is "
-        "added and the logins are printed again."
+        "applications over 2021-2026 (the same every time), the demo grid and approval cases, then print "
+        "the logins. Each part loads once: a part that is there already is skipped, so running it again "
+        "completes a part that did not load (e.g. the approval cases when the CJK font was missing). When "
+        "the database holds applications that are not demo data, nothing is added."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -62,8 +63,13 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo data not loaded: {result.reason}.")
         if result.loaded or demo.is_loaded():
             self._load_grid(size)
-            self._load_permits()
+            missing = self._load_permits()
             self._print_logins()
+            if missing:
+                raise CommandError(
+                    "demo: the approval cases were not loaded (the CJK font is missing, see above); "
+                    "the rest is loaded: install the font, then run `manage.py demo` again to load them"
+                )
 
     def _load_grid(self, size: int) -> None:
         """The reliability demo: grid, interruption history and the grid operator's login."""
@@ -80,11 +86,17 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"Demo grid not loaded: {grid.reason}.")
 
-    def _load_permits(self) -> None:
-        """The parallel approval demo: department logins and approval cases on demo applications."""
+    def _load_permits(self) -> str:
+        """The parallel approval demo: department logins and approval cases on demo applications.
+        Returns what kept it from loading (the CJK font missing), or "" when nothing did."""
         from bandian.permits.demo import load_permits_demo
+        from bandian.permits.pdf import FontMissing
 
-        permits = load_permits_demo()
+        try:
+            permits = load_permits_demo()
+        except FontMissing as exc:
+            self.stderr.write(f"Demo approval cases not loaded: {exc}.")
+            return str(exc)
         if permits.loaded:
             self.stdout.write(
                 self.style.SUCCESS(
@@ -94,6 +106,7 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Demo approval cases not loaded: {permits.reason}.")
+        return ""
 
     def _print_logins(self) -> None:
         rows = [(login.role, login.username, demo.PASSWORD, login.county, login.note) for login in demo.fixed_logins()]
