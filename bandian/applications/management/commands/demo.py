@@ -89,8 +89,7 @@ class Command(BaseCommand):
     def _load_permits(self) -> str:
         """The parallel approval demo: department logins and approval cases on demo applications.
         Returns what kept it from loading (the CJK font missing), or "" when nothing did."""
-        from bandian.permits.demo import load_permits_demo
-        from bandian.permits.pdf import FontMissing
+        from bandian.permits.demo import FontMissing, load_permits_demo
 
         try:
             permits = load_permits_demo()
