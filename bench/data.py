@@ -4,7 +4,7 @@ Deterministic (a seeded generator over fixed dates, every receipt time fixed), s
 builds the same rows with the same hashes. The rows are written in bulk (COPY on PostgreSQL,
 executemany on SQLite), not through the services: that is what makes 10^6 events take a minute
 instead of an hour. They are still what the services would have written: each event's hash is
-computed with `bandian.applications.timeline` exactly as `services._record` computes it, and
+computed with `bandian.applications.timeline` exactly as `services.build_event` computes it, and
 each application's stored status, stage and deadlines come from the pure `compute_clocks`.
 
 Shape: every application has 10 events. 98% are energised in BENCH_YEAR (the compliance
@@ -203,7 +203,7 @@ def _plan(i: int, rng: random.Random) -> tuple[dict[str, Any], list[dict[str, An
 
 
 def _chain(fields: dict[str, Any], events: list[dict[str, Any]]) -> None:
-    """Hash the events exactly as services._record does, and set the application's head."""
+    """Hash the events exactly as services.build_event does, and set the application's head."""
     prev = GENESIS
     for ev in events:
         content = event_content(

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bandian.accounts.models import PhoneCode, Role, User
-from bandian.applications.services import _applicant_ref
+from bandian.core.identity import applicant_ref
 from bandian.notify.models import Message
 from bandian.notify.services import notify
 
@@ -117,7 +117,7 @@ def applicant_register(*, phone: str, code: str, display_name: str, password: st
                 phone=phone,
                 display_name=display_name.strip(),
                 role=Role.APPLICANT,
-                applicant_ref=_applicant_ref(id_number),
+                applicant_ref=applicant_ref(id_number),
             )
             Message.objects.filter(phone=phone, recipient__isnull=True).update(recipient=user)
             return user

@@ -2,9 +2,10 @@
 
 `validate_record` checks one record against the policy and returns it as plain data; it touches
 the database only to look up the county and the application a restart refers to.
-`ingest_record` then creates the application and appends its events one by one through the
-same choke point as every native change (`services._record`), so an imported timeline gets its
-hash chain, and its status, clocks and deadlines are derived exactly like a native one's.
+`ingest_record` then hands the application and its timeline to `services.import_history`,
+which makes each event with the same `build_event` as every native change (`record_event`), so
+an imported timeline gets its hash chain, and its status, clocks and deadlines are derived
+exactly like a native one's.
 
 Every problem raises `RecordError` naming the field (`events[3].stage: ...`).
 """
@@ -17,13 +18,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from bandian.accounts.models import County, User
 from bandian.applications import services
 from bandian.applications.enums import INTERCHANGE_TYPES, Channel, EventType, Status
-from bandian.applications.models import Application, Sequence
+from bandian.applications.models import Application
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy, PolicyGap
 from bandian.workdays.calendar import SHANGHAI, CalendarYearMissing
@@ -44,7 +45,6 @@ REQUIRED_FIELDS = (
 OPTIONAL_FIELDS = ("restart_of", "applicant_name", "phone", "zero_investment")
 EVENT_FIELDS = {"at", "type", "stage", "reason", "note"}
 NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
-NATIVE_NUMBER = re.compile(r"^QDN-(\d{4})-(\d{6})$")
 PHONE = re.compile(r"^\+?\d{5,20}$")
 # Extra fields a caller (the demo) may set on the application; the derived ones are not among them.
 EXTRA_FIELDS = {
@@ -300,16 +300,6 @@ def validate_record(record: Any, *, policy: Policy | None = None, now: dt.dateti
     )
 
 
-def _reserve_number(no: str) -> None:
-    """Keep native numbering clear of an imported QDN-YYYY-NNNNNN number."""
-    match = NATIVE_NUMBER.match(no)
-    if match is None:
-        return
-    year, n = int(match[1]), int(match[2])
-    Sequence.objects.get_or_create(year=year)
-    Sequence.objects.filter(year=year, last__lt=n).update(last=n)
-
-
 def _actor_for(
     ev: ImportEvent, *, applicant: User | None, customer_manager: User | None, project_manager: User | None
 ) -> User | None:
@@ -397,50 +387,49 @@ def ingest_record(
     if root is None and closed_before.exists():
         # A record that does not say it restarts an application may still be one (requirements
         # §4): the same person at the same address within the window after a withdrawal.
-        root = services._find_restart_root(app, policy, submitted.at)
+        root = services.find_restart_root(app, policy=policy, at=submitted.at)
         if root is not None:
             detected = True
             app.restart_of = root
             app.clock_started_at = root.clock_started_at or root.submitted_at
     restart_no = valid.restart_of.no if valid.restart_of is not None else (root.no if root is not None else None)
     people = {"applicant": applicant, "customer_manager": customer_manager, "project_manager": project_manager}
-    try:
-        with transaction.atomic():
-            app.save()
-            _reserve_number(app.no)
-            for i, ev in enumerate(valid.events):
-                data: dict[str, Any] = {}
-                if i == 0:
-                    data = {
-                        "customer_class": valid.customer_class,
-                        "zero_investment": zero,
-                        "rule": rule_text,
-                        "restart_of": restart_no,
-                        "documents": valid.documents,
-                        "channel": str(channel),
-                        "imported": imported,
-                    }
-                    if detected:
-                        data["restart_detected"] = True
-                services._record(
-                    app,
-                    type=EventType(ev.type),
-                    actor=None if imported else _actor_for(ev, **people),
-                    stage=ev.stage,
-                    reason=ev.reason,
-                    note=ev.note,
-                    occurred_at=ev.at,
-                    data=data,
+    events: list[services.HistoryEvent] = []
+    for i, ev in enumerate(valid.events):
+        data: dict[str, Any] = {}
+        if i == 0:
+            data = {
+                "customer_class": valid.customer_class,
+                "zero_investment": zero,
+                "rule": rule_text,
+                "restart_of": restart_no,
+                "documents": valid.documents,
+                "channel": str(channel),
+                "imported": imported,
+            }
+            if detected:
+                data["restart_detected"] = True
+        events.append(
+            services.HistoryEvent(
+                type=ev.type,
+                at=ev.at,
+                stage=ev.stage,
+                reason=ev.reason,
+                note=ev.note,
+                actor=None if imported else _actor_for(ev, **people),
+                data=data,
+            )
+        )
+        if i == 0 and (customer_manager or project_manager):
+            events.append(
+                services.HistoryEvent(
+                    type=EventType.ASSIGNED,
+                    at=ev.at,
+                    data={"customer_manager": app.customer_manager_id, "project_manager": app.project_manager_id},
                 )
-                if i == 0 and (customer_manager or project_manager):
-                    services._record(
-                        app,
-                        type=EventType.ASSIGNED,
-                        actor=None,
-                        occurred_at=ev.at,
-                        data={"customer_manager": app.customer_manager_id, "project_manager": app.project_manager_id},
-                    )
-            services._derive(app)
+            )
+    try:
+        services.import_history(services.History(application=app, events=events))
     except IntegrityError as exc:
         if Application.objects.filter(no=valid.no).exists():
             raise DuplicateRecord(f"no: application {valid.no} exists already") from exc

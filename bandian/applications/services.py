@@ -1,20 +1,25 @@
 """The one way to change an application.
 
-Every state change goes through `_record`: it takes the application row under lock, checks the
-transition against the class's steps from policy, appends the hash-chained event, re-derives
-status, clocks and deadlines from the timeline, and queues notifications on commit.
+Every change of a live application goes through `record_event`: it takes the application row
+under lock, checks the event against the class's steps from policy and the current state, appends
+the hash-chained event, re-derives status, clocks and deadlines from the timeline, and queues
+notifications on commit. The actions below (`application_submit`, `stage_complete`, ...) are
+named for what a person does and each is one call of it. History written after the fact (the §5
+import, the demo) goes through `import_histories`, which makes its events with the same
+`build_event` and derives the same fields with the same `derived_fields`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import filetype
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -27,15 +32,17 @@ from bandian.applications.clocks import Clocks, TimelineEvent, compute_clocks
 from bandian.applications.enums import Channel, CustomerClass, EventType, Status
 from bandian.applications.models import Application, Document, Event, Sequence
 from bandian.applications.timeline import GENESIS, chain_hash, event_content
+from bandian.core.identity import applicant_ref
+from bandian.core.uploads import ALLOWED_CONTENT, UploadRefused, checked_file, read_upload, safe_name
 from bandian.notify.services import notify
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy, ZeroInvestmentRule
 from bandian.workdays.calendar import SHANGHAI
 from bandian.workdays.selectors import get_calendar
 
-ALLOWED_CONTENT = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 LOW_VOLTAGES = {Decimal("0.22"), Decimal("0.38"), Decimal("0.4")}
 HIGH_VOLTAGES = {Decimal("10"), Decimal("20")}
+NATIVE_NUMBER = re.compile(r"^QDN-(\d{4})-(\d{6})$")
 
 
 class ServiceError(Exception):
@@ -50,34 +57,315 @@ class StateConflict(ServiceError):
 # Reading the timeline.
 
 
-def application_clocks(app: Application, *, now: dt.datetime | None = None, policy: Policy | None = None) -> Clocks:
-    policy = policy or active_policy()
+def _timeline(app: Application) -> list[TimelineEvent]:
+    return [
+        TimelineEvent(type=e.type, at=e.occurred_at, stage=e.stage, reason=e.reason)
+        # "application" too: a related manager reads each row's application_id (else one query per row).
+        for e in app.events.order_by("seq").only("application", "type", "occurred_at", "stage", "reason")
+    ]
+
+
+def compute_app_clocks(
+    app: Application,
+    events: list[TimelineEvent],
+    *,
+    now: dt.datetime,
+    policy: Policy,
+    submitted_at: dt.datetime | None = None,
+) -> Clocks:
+    """The clocks of an application from its events (in seq order), with the limit in force on the
+    day its clock started (the first submission)."""
     rule = policy.classes[app.customer_class]  # type: ignore[index]
-    start = app.clock_started_at or app.submitted_at
-    limit = policy.limit_for(app.customer_class, (start or timezone.now()).astimezone(SHANGHAI).date())
-    events = sorted(
-        (
-            TimelineEvent(type=e.type, at=e.occurred_at, stage=e.stage, reason=e.reason)
-            # "application" too: a related manager reads each row's application_id (else one query per row).
-            for e in app.events.order_by("seq").only("application", "type", "occurred_at", "stage", "reason")
-        ),
-        key=lambda e: e.at,
-    )
+    start = app.clock_started_at or app.submitted_at or submitted_at
+    limit = policy.limit_for(app.customer_class, (start or now).astimezone(SHANGHAI).date())
     return compute_clocks(
-        events,
+        sorted(events, key=lambda e: e.at),
         cal=get_calendar(),
         steps=rule.steps,
         step_limits=limit.steps,
         limit_clock=rule.clock,
-        now=now or timezone.now(),
+        now=now,
         clock_start=app.clock_started_at,
     )
 
 
-# The choke point.
+def application_clocks(app: Application, *, now: dt.datetime | None = None, policy: Policy | None = None) -> Clocks:
+    return compute_app_clocks(app, _timeline(app), now=now or timezone.now(), policy=policy or active_policy())
 
 
-def _record(
+# The one write path.
+
+
+def record_event(
+    application: Application,
+    type: EventType,
+    *,
+    actor: User | None,
+    at: dt.datetime | None = None,
+    stage: str = "",
+    reason: str = "",
+    note: str = "",
+    evidence: UploadedFile | None = None,
+    device_at: dt.datetime | None = None,
+    device_id: str = "",
+    data: dict[str, Any] | None = None,
+    notify_people: bool = True,
+) -> Event:
+    """The one way to change an application: one event, in one transaction.
+
+    It takes the application row under lock, checks the event against the class's steps and
+    pause reasons from the policy and against the current state (`StateConflict` for the state),
+    appends the hash-chained event, re-derives status, clocks and deadlines from the timeline, and
+    queues the notifications (sent after commit; `notify_people=False` for history recorded
+    after the fact, as the demo does). `at` is when it happened (default: now); a terminal's
+    own time goes in `device_at` instead, which may be back-filled and is flagged so.
+    Returns the event; `event.application` is the locked, updated application.
+    A submission also records the assignment of both managers (a second event).
+    """
+    policy = active_policy()
+    note = note.strip()
+    _check_request(type, policy=policy, reason=reason, note=note, evidence=evidence, device_at=device_at)
+    with transaction.atomic():
+        app = _lock(application)
+        _check_state(app, type, policy=policy, stage=stage)
+        when = device_at or at or timezone.now()
+        payload = dict(data or {})
+        if type == EventType.SUBMITTED:
+            payload = _prepare_submission(app, policy, when) | payload
+        event = _append(
+            app,
+            type=type,
+            actor=actor,
+            stage=stage,
+            reason=reason,
+            note=note,
+            evidence=evidence,
+            occurred_at=at,
+            device_at=device_at,
+            device_id=device_id,
+            data=payload,
+        )
+        if type == EventType.SUBMITTED:
+            _append(
+                app,
+                type=EventType.ASSIGNED,
+                actor=None,
+                occurred_at=at,
+                data={"customer_manager": app.customer_manager_id, "project_manager": app.project_manager_id},
+            )
+        if type == EventType.WITHDRAWN and app.status == Status.DRAFT:
+            app.status = Status.WITHDRAWN
+            app.closed_at = event.occurred_at
+            app.save()
+        else:
+            derive(app)
+        if notify_people:
+            _announce(app, event, policy)
+    return event
+
+
+def _check_request(
+    type: EventType,
+    *,
+    policy: Policy,
+    reason: str,
+    note: str,
+    evidence: UploadedFile | None,
+    device_at: dt.datetime | None,
+) -> None:
+    """What an event must carry, whatever the application's state."""
+    if type == EventType.PAUSED:
+        if reason not in policy.pause_reasons:
+            raise ServiceError(_("暂停只能因方案规定的客户原因"))
+        if not note:
+            raise ServiceError(_("暂停须附说明（证据）"))
+    if type == EventType.VISIT and not note:
+        raise ServiceError(_("请说明客户到场办理的事项"))
+    if type == EventType.CANCELLED and not note:
+        raise ServiceError(_("取消申请须说明理由"))
+    if evidence is not None:
+        checked_upload(evidence)
+    if device_at is not None and device_at > timezone.now() + dt.timedelta(minutes=5):
+        raise ServiceError(_("终端时间晚于服务器时间，请校准终端时钟"))
+
+
+def _check_state(app: Application, type: EventType, *, policy: Policy, stage: str) -> None:
+    """Whether the event may happen to the application as it stands."""
+    if type == EventType.CREATED:
+        if app.event_count:
+            raise StateConflict(_("申请已经创建"))
+        return
+    if type == EventType.DOCUMENT_UPLOADED:
+        if app.status not in (Status.DRAFT, Status.PAUSED):
+            raise StateConflict(_("申请已提交，不能再更换资料"))
+        return
+    if type == EventType.SUBMITTED:
+        if app.status != Status.DRAFT:
+            raise StateConflict(_("申请已经提交"))
+        required = policy.classes[app.customer_class].documents  # type: ignore[index]
+        have = set(app.documents.values_list("kind", flat=True))
+        missing = [policy.documents[d].zh for d in required if d not in have]
+        if missing:
+            raise ServiceError(_("还缺少资料：%(docs)s") % {"docs": "、".join(missing)})
+        return
+    if type == EventType.WITHDRAWN:
+        if app.status not in (Status.DRAFT, *Status.open_states()):
+            raise StateConflict(_("该申请已结束，不能撤回"))
+        return
+    if type == EventType.ASSIGNED:
+        raise ServiceError(_("经理在提交时自动指派"))
+    # Every other event happens to a submitted application that is still open.
+    if app.status == Status.DRAFT:
+        raise StateConflict(_("申请尚未提交"))
+    if app.status in Status.closed_states():
+        raise StateConflict(_("该申请已结束"))
+    if type == EventType.STAGE_COMPLETED:
+        steps = policy.classes[app.customer_class].steps  # type: ignore[index]
+        if stage not in steps:
+            raise ServiceError(_("本类别没有“%(s)s”环节") % {"s": stage})
+        if app.status == Status.PAUSED:
+            raise StateConflict(_("申请处于暂停状态，请先恢复办理"))
+        if stage != app.current_stage:
+            raise StateConflict(
+                _("当前环节是“%(cur)s”，不能完成“%(s)s”")
+                % {
+                    "cur": policy.stages[app.current_stage].zh if app.current_stage else "-",
+                    "s": policy.stages[stage].zh,
+                }
+            )
+    elif type == EventType.PAUSED and app.status == Status.PAUSED:
+        raise StateConflict(_("申请已处于暂停状态"))
+    elif type == EventType.RESUMED and app.status != Status.PAUSED:
+        raise StateConflict(_("申请没有暂停"))
+    elif type == EventType.APPROVAL_COMPLETED and not app.events.filter(type=EventType.APPROVAL_STARTED).exists():
+        raise StateConflict(_("没有进行中的外线工程审批"))
+
+
+def _prepare_submission(app: Application, policy: Policy, when: dt.datetime) -> dict[str, Any]:
+    """Decide the class (三零), link a restart and assign both managers; the submitted event's data."""
+    cls, zero, rule_text = decide_eligibility(
+        policy,
+        customer_class=app.customer_class,
+        day=when.astimezone(SHANGHAI).date(),
+        county=app.county_id,
+        urban=app.urban,
+        capacity_kw=float(app.capacity_kw),
+    )
+    app.customer_class = cls
+    app.zero_investment = zero
+    app.eligibility_rule = rule_text
+    root = find_restart_root(app, policy=policy, at=when)
+    if root is not None:
+        app.restart_of = root
+        app.clock_started_at = root.clock_started_at or root.submitted_at
+    _assign_managers(app)
+    return {"customer_class": cls, "zero_investment": zero, "rule": rule_text, "restart_of": root.no if root else None}
+
+
+def _announce(app: Application, event: Event, policy: Policy) -> None:
+    """Tell the applicant (and, on submission, both managers) what happened."""
+    if event.type == EventType.SUBMITTED:
+        _tell_applicant(app, _("申请已提交"), _("您的用电申请已提交，我们将尽快受理。"))
+        for manager in (app.customer_manager, app.project_manager):
+            if manager is not None:
+                notify(
+                    subject=_("新的用电申请"),
+                    body=f"{app.no} {app.address}",
+                    recipient=manager,
+                    application_id=app.pk,
+                    sms=False,
+                )
+    elif event.type == EventType.STAGE_COMPLETED:
+        if app.status == Status.ENERGISED:
+            _tell_applicant(app, _("已接电"), _("您的用电已接通，欢迎对本次服务进行评价。"))
+        else:
+            _tell_applicant(
+                app,
+                _("环节完成"),
+                _("“%(s)s”已完成，下一环节：%(n)s。")
+                % {"s": policy.stages[event.stage].zh, "n": policy.stages[app.current_stage].zh},
+            )
+    elif event.type == EventType.PAUSED:
+        _tell_applicant(
+            app,
+            _("办理暂停"),
+            _("因%(r)s暂停计时：%(n)s") % {"r": policy.pause_reasons[event.reason].zh, "n": event.note},
+        )
+    elif event.type == EventType.RESUMED:
+        _tell_applicant(app, _("恢复办理"), _("您的申请已恢复办理，计时继续。"))
+    elif event.type == EventType.CANCELLED:
+        _tell_applicant(app, _("申请已取消"), _("您的申请已被取消，理由：%(n)s") % {"n": event.note})
+
+
+def build_event(
+    app: Application,
+    *,
+    type: str,
+    actor_id: int | None,
+    occurred_at: dt.datetime,
+    received_at: dt.datetime,
+    stage: str = "",
+    reason: str = "",
+    note: str = "",
+    evidence_name: str = "",
+    evidence_sha256: str = "",
+    device_at: dt.datetime | None = None,
+    device_id: str = "",
+    backfilled: bool = False,
+    data: dict[str, Any] | None = None,
+) -> Event:
+    """The next event of a saved application's chain, hashed, not yet saved; moves the head.
+
+    The only place an event's fields and hash are made: `record_event` saves it at once, the
+    bulk import (`import_histories`) writes many in one statement.
+    """
+    seq = app.event_count + 1
+    prev = app.head_hash or GENESIS
+    payload = data or {}
+    content = event_content(
+        application_no=app.no,
+        application_id=app.pk,
+        seq=seq,
+        type=type,
+        stage=stage,
+        reason=reason,
+        note=note,
+        evidence=evidence_name,
+        evidence_sha256=evidence_sha256,
+        actor_id=actor_id,
+        occurred_at=occurred_at,
+        received_at=received_at,
+        device_at=device_at,
+        device_id=device_id,
+        backfilled=backfilled,
+        data=payload,
+        prev_hash=prev,
+    )
+    event = Event(
+        application=app,
+        seq=seq,
+        type=type,
+        stage=stage,
+        reason=reason,
+        note=note,
+        evidence=evidence_name,
+        evidence_sha256=evidence_sha256,
+        actor_id=actor_id,
+        occurred_at=occurred_at,
+        received_at=received_at,
+        device_at=device_at,
+        device_id=device_id,
+        backfilled=backfilled,
+        data=payload,
+        prev_hash=prev,
+        hash=chain_hash(prev, content),
+    )
+    app.event_count = seq
+    app.head_hash = event.hash
+    return event
+
+
+def _append(
     app: Application,
     *,
     type: EventType,
@@ -90,9 +378,10 @@ def _record(
     device_at: dt.datetime | None = None,
     device_id: str = "",
     data: dict[str, Any] | None = None,
+    received_at: dt.datetime | None = None,
 ) -> Event:
-    """Append one event to a locked application's chain and re-derive its state."""
-    received_at = timezone.now()
+    """Save the next event of a locked application's chain (no check: the caller checked)."""
+    received_at = received_at or timezone.now()
     if device_at is not None and app.submitted_at is not None and device_at < app.submitted_at:
         # A field action cannot have happened before the application existed in the system.
         raise ServiceError(_("终端时间早于申请提交时间，请校准终端时钟"))
@@ -101,62 +390,41 @@ def _record(
     last = app.events.order_by("-seq").only("received_at").first() if app.event_count and device_at else None
     backfilled = device_at is not None and last is not None and device_at < last.received_at
     evidence_sha = ""
-    evidence_name = ""
-    event = Event(application=app)
+    stored_name = ""
     if evidence is not None:
-        content = _read_upload(evidence)
+        content = read_upload(evidence)
         evidence_sha = hashlib.sha256(content).hexdigest()
-        event.evidence.save(_safe_name(evidence.name or "evidence"), ContentFile(content), save=False)
-        evidence_name = event.evidence.name
-    seq = app.event_count + 1
-    prev = app.head_hash or GENESIS
-    payload = data or {}
-    content_fields = event_content(
-        application_no=app.no,
-        application_id=app.pk,
-        seq=seq,
+        holder = Event(application=app)
+        holder.evidence.save(safe_name(evidence.name or "evidence"), ContentFile(content), save=False)
+        stored_name = holder.evidence.name
+    event = build_event(
+        app,
         type=str(type),
-        stage=stage,
-        reason=reason,
-        note=note,
-        evidence=evidence_name,
-        evidence_sha256=evidence_sha,
         actor_id=actor.pk if actor else None,
         occurred_at=when,
         received_at=received_at,
+        stage=stage,
+        reason=reason,
+        note=note,
+        evidence_name=stored_name,
+        evidence_sha256=evidence_sha,
         device_at=device_at,
         device_id=device_id,
         backfilled=backfilled,
-        data=payload,
-        prev_hash=prev,
+        data=data,
     )
-    event.seq = seq
-    event.type = type
-    event.stage = stage
-    event.reason = reason
-    event.note = note
-    event.evidence_sha256 = evidence_sha
-    event.actor = actor
-    event.occurred_at = when
-    event.received_at = received_at
-    event.device_at = device_at
-    event.device_id = device_id
-    event.backfilled = backfilled
-    event.data = payload
-    event.prev_hash = prev
-    event.hash = chain_hash(prev, content_fields)
     event.save()
-    app.event_count = seq
-    app.head_hash = event.hash
     return event
 
 
-def _derive(app: Application, *, now: dt.datetime | None = None) -> Clocks | None:
-    """Store what the timeline implies: status, stage, due dates."""
-    if app.submitted_at is None and not app.events.filter(type=EventType.SUBMITTED).exists():
-        app.save()
-        return None
-    clocks = application_clocks(app, now=now)
+def derived_fields(app: Application, events: list[TimelineEvent], *, now: dt.datetime, policy: Policy) -> None:
+    """Set on `app` what its timeline implies: status, stage, submission, close and due dates.
+
+    Pure over the events given (in seq order); both `derive` and the bulk import use it, so an
+    imported application's stored state is the same whichever path wrote it.
+    """
+    submitted = next((e.at for e in events if e.type == EventType.SUBMITTED), None)
+    clocks = compute_app_clocks(app, events, now=now, policy=policy, submitted_at=submitted)
     app.status = clocks.status
     app.current_stage = clocks.current_stage
     app.submitted_at = clocks.submitted_at
@@ -164,27 +432,27 @@ def _derive(app: Application, *, now: dt.datetime | None = None) -> Clocks | Non
     app.closed_at = clocks.energised_at or clocks.closed_at
     app.stage_due_at = clocks.stage_due_at
     app.due_at = clocks.due_at
+
+
+def derive(app: Application, *, now: dt.datetime | None = None) -> None:
+    """Store what the timeline implies on a locked application (and save it)."""
+    if app.submitted_at is None and not app.events.filter(type=EventType.SUBMITTED).exists():
+        app.save()
+        return
+    derived_fields(app, _timeline(app), now=now or timezone.now(), policy=active_policy())
     app.save()
-    return clocks
 
 
 def _lock(app: Application) -> Application:
     return Application.objects.select_for_update().get(pk=app.pk)
 
 
-def _read_upload(upload: UploadedFile) -> bytes:
-    upload.seek(0)
-    return upload.read()
-
-
-def _safe_name(name: str) -> str:
-    base = name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
-    return base[-100:] or "file"
-
-
-def _applicant_ref(id_number: str) -> str:
-    """The stored stand-in for an identity number (the number itself is never stored)."""
-    return hashlib.sha256(id_number.strip().upper().encode()).hexdigest() if id_number.strip() else ""
+def checked_upload(upload: UploadedFile) -> tuple[bytes, str]:
+    """`core.uploads.checked_file` as this service's refusal."""
+    try:
+        return checked_file(upload)
+    except UploadRefused as exc:
+        raise ServiceError(str(exc)) from exc
 
 
 def _normalise_address(address: str) -> str:
@@ -257,7 +525,7 @@ def application_create(
         app = Application.objects.create(
             no=_next_number(now.astimezone(SHANGHAI).year),
             applicant=applicant,
-            applicant_ref=_applicant_ref(id_number) or (applicant.applicant_ref if applicant else ""),
+            applicant_ref=applicant_ref(id_number) or (applicant.applicant_ref if applicant else ""),
             applicant_name=applicant_name or (applicant.display_name if applicant else ""),
             phone=phone or (applicant.phone if applicant else ""),
             customer_class=customer_class,
@@ -272,9 +540,8 @@ def application_create(
             extended_boundary=extended_boundary,
             extended_boundary_reason=extended_boundary_reason.strip(),
         )
-        _record(app, type=EventType.CREATED, actor=actor, data={"channel": str(channel)})
-        app.save()
-    return app
+        event = record_event(app, EventType.CREATED, actor=actor, data={"channel": str(channel)})
+    return event.application
 
 
 def document_upload(*, application: Application, kind: str, upload: UploadedFile, actor: User) -> Document:
@@ -283,11 +550,10 @@ def document_upload(*, application: Application, kind: str, upload: UploadedFile
     allowed = policy.classes[application.customer_class].documents  # type: ignore[index]
     if kind not in allowed:
         raise ServiceError(_("本类别只需提交：%(docs)s") % {"docs": "、".join(policy.documents[d].zh for d in allowed)})
-    content, mime = _checked_file(upload)
+    content, mime = checked_upload(upload)
     with transaction.atomic():
         app = _lock(application)
-        if app.status not in (Status.DRAFT, Status.PAUSED):
-            raise StateConflict(_("申请已提交，不能再更换资料"))
+        _check_state(app, EventType.DOCUMENT_UPLOADED, policy=policy, stage="")
         digest = hashlib.sha256(content).hexdigest()
         Document.objects.filter(application=app, kind=kind).delete()
         doc = Document(
@@ -296,12 +562,11 @@ def document_upload(*, application: Application, kind: str, upload: UploadedFile
             content_type=mime,
             size=len(content),
             sha256=digest,
-            original_name=_safe_name(upload.name or kind),
+            original_name=safe_name(upload.name or kind),
         )
         doc.file.save(f"{app.no}-{kind}.{ALLOWED_CONTENT[mime]}", ContentFile(content), save=False)
         doc.save()
-        _record(app, type=EventType.DOCUMENT_UPLOADED, actor=actor, data={"kind": kind, "sha256": digest})
-        _derive(app)
+        record_event(app, EventType.DOCUMENT_UPLOADED, actor=actor, data={"kind": kind, "sha256": digest})
     return doc
 
 
@@ -327,8 +592,8 @@ def decide_eligibility(
     )
 
 
-def _find_restart_root(app: Application, policy: Policy, now: dt.datetime) -> Application | None:
-    """The first application of a restart (requirements §4), or None.
+def find_restart_root(app: Application, *, policy: Policy, at: dt.datetime) -> Application | None:
+    """The first application a submission at `at` restarts (requirements §4), or None.
 
     A restart: the same person (the same identity number, or the same applicant account) at the
     same address (compared after normalising), whose earlier application was submitted and then
@@ -348,8 +613,8 @@ def _find_restart_root(app: Application, policy: Policy, now: dt.datetime) -> Ap
             same_person,
             status__in=[Status.WITHDRAWN, Status.CANCELLED],
             submitted_at__isnull=False,  # a draft withdrawn unsubmitted never started a clock
-            closed_at__gte=now - window,
-            closed_at__lte=now,
+            closed_at__gte=at - window,
+            closed_at__lte=at,
         )
         .exclude(pk=app.pk)
         .select_related("restart_of")
@@ -375,97 +640,17 @@ def _assign_managers(app: Application) -> None:
     app.project_manager = least_loaded(Role.PROJECT_MANAGER, "managed_projects")
 
 
-def application_submit(*, application: Application, actor: User) -> Application:
-    policy = active_policy()
-    with transaction.atomic():
-        app = _lock(application)
-        if app.status != Status.DRAFT:
-            raise StateConflict(_("申请已经提交"))
-        required = policy.classes[app.customer_class].documents  # type: ignore[index]
-        have = set(app.documents.values_list("kind", flat=True))
-        missing = [policy.documents[d].zh for d in required if d not in have]
-        if missing:
-            raise ServiceError(_("还缺少资料：%(docs)s") % {"docs": "、".join(missing)})
-        now = timezone.now()
-        day = now.astimezone(SHANGHAI).date()
-        cls, zero, rule_text = decide_eligibility(
-            policy,
-            customer_class=app.customer_class,
-            day=day,
-            county=app.county_id,
-            urban=app.urban,
-            capacity_kw=float(app.capacity_kw),
-        )
-        app.customer_class = cls
-        app.zero_investment = zero
-        app.eligibility_rule = rule_text
-        root = _find_restart_root(app, policy, now)
-        if root is not None:
-            app.restart_of = root
-            app.clock_started_at = root.clock_started_at or root.submitted_at
-        _assign_managers(app)
-        _record(
-            app,
-            type=EventType.SUBMITTED,
-            actor=actor,
-            data={
-                "customer_class": cls,
-                "zero_investment": zero,
-                "rule": rule_text,
-                "restart_of": root.no if root else None,
-            },
-        )
-        _record(
-            app,
-            type=EventType.ASSIGNED,
-            actor=None,
-            data={
-                "customer_manager": app.customer_manager_id,
-                "project_manager": app.project_manager_id,
-            },
-        )
-        _derive(app)
-        _tell_applicant(app, _("申请已提交"), _("您的用电申请已提交，我们将尽快受理。"))
-        for manager in (app.customer_manager, app.project_manager):
-            if manager is not None:
-                notify(
-                    subject=_("新的用电申请"),
-                    body=f"{app.no} {app.address}",
-                    recipient=manager,
-                    application_id=app.pk,
-                    sms=False,
-                )
-    return app
+def application_submit(*, application: Application, actor: User, at: dt.datetime | None = None) -> Application:
+    return record_event(application, EventType.SUBMITTED, actor=actor, at=at).application
 
 
-def application_withdraw(*, application: Application, actor: User, note: str = "") -> Application:
-    with transaction.atomic():
-        app = _lock(application)
-        if app.status not in (Status.DRAFT, *Status.open_states()):
-            raise StateConflict(_("该申请已结束，不能撤回"))
-        _record(app, type=EventType.WITHDRAWN, actor=actor, note=note.strip())
-        if app.status == Status.DRAFT:
-            app.status = Status.WITHDRAWN
-            app.closed_at = timezone.now()
-            app.save()
-        else:
-            _derive(app)
-    return app
+def application_withdraw(
+    *, application: Application, actor: User, note: str = "", at: dt.datetime | None = None
+) -> Application:
+    return record_event(application, EventType.WITHDRAWN, actor=actor, note=note, at=at).application
 
 
 # Staff actions. Field actions may carry the terminal's own time and id.
-
-
-def _check_open(app: Application) -> None:
-    if app.status == Status.DRAFT:
-        raise StateConflict(_("申请尚未提交"))
-    if app.status in Status.closed_states():
-        raise StateConflict(_("该申请已结束"))
-
-
-def _check_device_time(device_at: dt.datetime | None) -> None:
-    if device_at is not None and device_at > timezone.now() + dt.timedelta(minutes=5):
-        raise ServiceError(_("终端时间晚于服务器时间，请校准终端时钟"))
 
 
 def stage_complete(
@@ -476,59 +661,18 @@ def stage_complete(
     note: str = "",
     device_at: dt.datetime | None = None,
     device_id: str = "",
+    at: dt.datetime | None = None,
 ) -> Application:
-    policy = active_policy()
-    _check_device_time(device_at)
-    with transaction.atomic():
-        app = _lock(application)
-        _check_open(app)
-        steps = policy.classes[app.customer_class].steps  # type: ignore[index]
-        if stage not in steps:
-            raise ServiceError(_("本类别没有“%(s)s”环节") % {"s": stage})
-        if app.status == Status.PAUSED:
-            raise StateConflict(_("申请处于暂停状态，请先恢复办理"))
-        if stage != app.current_stage:
-            raise StateConflict(
-                _("当前环节是“%(cur)s”，不能完成“%(s)s”")
-                % {
-                    "cur": policy.stages[app.current_stage].zh if app.current_stage else "-",
-                    "s": policy.stages[stage].zh,
-                }
-            )
-        _record(
-            app,
-            type=EventType.STAGE_COMPLETED,
-            actor=actor,
-            stage=stage,
-            note=note,
-            device_at=device_at,
-            device_id=device_id,
-        )
-        _derive(app)
-        if app.status == Status.ENERGISED:
-            _tell_applicant(app, _("已接电"), _("您的用电已接通，欢迎对本次服务进行评价。"))
-        else:
-            _tell_applicant(
-                app,
-                _("环节完成"),
-                _("“%(s)s”已完成，下一环节：%(n)s。")
-                % {"s": policy.stages[stage].zh, "n": policy.stages[app.current_stage].zh},
-            )
-    return app
-
-
-def _checked_file(upload: UploadedFile) -> tuple[bytes, str]:
-    """The content and type of an uploaded document or evidence file: PDF, JPEG or PNG of at
-    most 10 MB, judged by its content, not by its name."""
-    if upload.size is not None and upload.size > settings.DOCUMENT_MAX_BYTES:
-        raise ServiceError(_("文件不能超过 10 MB"))
-    content = _read_upload(upload)
-    if len(content) > settings.DOCUMENT_MAX_BYTES:
-        raise ServiceError(_("文件不能超过 10 MB"))
-    guess = filetype.guess(content)
-    if guess is None or guess.mime not in ALLOWED_CONTENT:
-        raise ServiceError(_("只接受 PDF、JPEG 或 PNG 文件（按文件内容判断）"))
-    return content, guess.mime
+    return record_event(
+        application,
+        EventType.STAGE_COMPLETED,
+        actor=actor,
+        stage=stage,
+        note=note,
+        device_at=device_at,
+        device_id=device_id,
+        at=at,
+    ).application
 
 
 def application_pause(
@@ -540,98 +684,67 @@ def application_pause(
     evidence: UploadedFile | None = None,
     device_at: dt.datetime | None = None,
     device_id: str = "",
+    at: dt.datetime | None = None,
 ) -> Application:
-    policy = active_policy()
-    if reason not in policy.pause_reasons:
-        raise ServiceError(_("暂停只能因方案规定的客户原因"))
-    if not note.strip():
-        raise ServiceError(_("暂停须附说明（证据）"))
-    if evidence is not None:
-        _checked_file(evidence)
-    _check_device_time(device_at)
-    with transaction.atomic():
-        app = _lock(application)
-        _check_open(app)
-        if app.status == Status.PAUSED:
-            raise StateConflict(_("申请已处于暂停状态"))
-        _record(
-            app,
-            type=EventType.PAUSED,
-            actor=actor,
-            reason=reason,
-            note=note.strip(),
-            evidence=evidence,
-            device_at=device_at,
-            device_id=device_id,
-        )
-        _derive(app)
-        _tell_applicant(
-            app, _("办理暂停"), _("因%(r)s暂停计时：%(n)s") % {"r": policy.pause_reasons[reason].zh, "n": note.strip()}
-        )
-    return app
+    return record_event(
+        application,
+        EventType.PAUSED,
+        actor=actor,
+        reason=reason,
+        note=note,
+        evidence=evidence,
+        device_at=device_at,
+        device_id=device_id,
+        at=at,
+    ).application
 
 
 def application_resume(
-    *, application: Application, actor: User, note: str = "", device_at: dt.datetime | None = None, device_id: str = ""
+    *,
+    application: Application,
+    actor: User,
+    note: str = "",
+    device_at: dt.datetime | None = None,
+    device_id: str = "",
+    at: dt.datetime | None = None,
 ) -> Application:
-    _check_device_time(device_at)
-    with transaction.atomic():
-        app = _lock(application)
-        _check_open(app)
-        if app.status != Status.PAUSED:
-            raise StateConflict(_("申请没有暂停"))
-        _record(app, type=EventType.RESUMED, actor=actor, note=note.strip(), device_at=device_at, device_id=device_id)
-        _derive(app)
-        _tell_applicant(app, _("恢复办理"), _("您的申请已恢复办理，计时继续。"))
-    return app
+    return record_event(
+        application, EventType.RESUMED, actor=actor, note=note, device_at=device_at, device_id=device_id, at=at
+    ).application
 
 
 def visit_record(
-    *, application: Application, actor: User, note: str, device_at: dt.datetime | None = None, device_id: str = ""
+    *,
+    application: Application,
+    actor: User,
+    note: str,
+    device_at: dt.datetime | None = None,
+    device_id: str = "",
+    at: dt.datetime | None = None,
 ) -> Application:
     """The applicant had to come in person (counted against the class's visit limit)."""
-    if not note.strip():
-        raise ServiceError(_("请说明客户到场办理的事项"))
-    _check_device_time(device_at)
-    with transaction.atomic():
-        app = _lock(application)
-        _check_open(app)
-        _record(app, type=EventType.VISIT, actor=actor, note=note.strip(), device_at=device_at, device_id=device_id)
-        _derive(app)
-    return app
+    return record_event(
+        application, EventType.VISIT, actor=actor, note=note, device_at=device_at, device_id=device_id, at=at
+    ).application
 
 
-def application_cancel(*, application: Application, actor: User, note: str) -> Application:
-    if not note.strip():
-        raise ServiceError(_("取消申请须说明理由"))
-    with transaction.atomic():
-        app = _lock(application)
-        _check_open(app)
-        _record(app, type=EventType.CANCELLED, actor=actor, note=note.strip())
-        _derive(app)
-        _tell_applicant(app, _("申请已取消"), _("您的申请已被取消，理由：%(n)s") % {"n": note.strip()})
-    return app
+def application_cancel(
+    *, application: Application, actor: User, note: str, at: dt.datetime | None = None
+) -> Application:
+    return record_event(application, EventType.CANCELLED, actor=actor, note=note, at=at).application
 
 
-def approval_start(*, application: Application, actor: User | None, note: str = "") -> Application:
+def approval_start(
+    *, application: Application, actor: User | None, note: str = "", at: dt.datetime | None = None
+) -> Application:
     """External line works go to the departments: the approval clock starts."""
-    with transaction.atomic():
-        app = _lock(application)
-        _check_open(app)
-        _record(app, type=EventType.APPROVAL_STARTED, actor=actor, note=note)
-        _derive(app)
-    return app
+    return record_event(application, EventType.APPROVAL_STARTED, actor=actor, note=note, at=at).application
 
 
-def approval_complete(*, application: Application, actor: User | None, note: str = "") -> Application:
-    with transaction.atomic():
-        app = _lock(application)
-        _check_open(app)
-        if not app.events.filter(type=EventType.APPROVAL_STARTED).exists():
-            raise StateConflict(_("没有进行中的外线工程审批"))
-        _record(app, type=EventType.APPROVAL_COMPLETED, actor=actor, note=note)
-        _derive(app)
-    return app
+def approval_complete(
+    *, application: Application, actor: User | None, note: str = "", at: dt.datetime | None = None
+) -> Application:
+    return record_event(application, EventType.APPROVAL_COMPLETED, actor=actor, note=note, at=at).application
 
 
 def open_deadlines_refresh() -> int:
@@ -644,6 +757,72 @@ def open_deadlines_refresh() -> int:
     for pk in Application.objects.filter(status__in=Status.open_states()).values_list("pk", flat=True):
         with transaction.atomic():
             app = Application.objects.select_for_update().get(pk=pk)
-            _derive(app)
+            derive(app)
             refreshed += 1
     return refreshed
+
+
+# History written after the fact: the §5 import and the demo.
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    """One event of a timeline that happened before it reached bandian (checked by the caller)."""
+
+    type: str
+    at: dt.datetime
+    stage: str = ""
+    reason: str = ""
+    note: str = ""
+    actor: User | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class History:
+    """A new application (unsaved, its own fields set, the derived ones left to the timeline) and
+    its whole timeline in order, already checked against the process (the importer does that)."""
+
+    application: Application
+    events: list[HistoryEvent]
+
+
+def reserve_numbers(numbers: Iterable[str]) -> None:
+    """Keep native numbering clear of imported QDN-YYYY-NNNNNN numbers."""
+    highest: dict[int, int] = {}
+    for no in numbers:
+        match = NATIVE_NUMBER.match(no)
+        if match is not None:
+            year, n = int(match[1]), int(match[2])
+            highest[year] = max(n, highest.get(year, 0))
+    for year, n in sorted(highest.items()):
+        Sequence.objects.get_or_create(year=year)
+        Sequence.objects.filter(year=year, last__lt=n).update(last=n)
+
+
+def import_history(history: History, *, at: dt.datetime | None = None) -> Application:
+    """Create one application with its timeline, one event at a time (the reference path).
+
+    Each event is made by `build_event` and saved, then the state is derived from the stored
+    timeline as `record_event` does. `at` is the receipt time of every event (default: now).
+    Nobody is notified: the history happened elsewhere.
+    """
+    received = at or timezone.now()
+    app = history.application
+    with transaction.atomic():
+        app.save()
+        reserve_numbers([app.no])
+        for ev in history.events:
+            _append(
+                app,
+                type=EventType(ev.type),
+                actor=ev.actor,
+                stage=ev.stage,
+                reason=ev.reason,
+                note=ev.note,
+                occurred_at=ev.at,
+                data=ev.data,
+                received_at=received,
+            )
+        derive(app)
+    return app

@@ -432,11 +432,7 @@ def load_permits_demo(*, progress: Callable[[str], None] | None = None) -> Permi
 def _start_approval_clock(app: Application, case: ApprovalCase) -> None:
     """An open case's intake starts the application's approval clock, as `case_open` does, at the
     case's own time (after the last event of the application's timeline)."""
-    locked = app_services._lock(app)
-    app_services._record(
-        locked, type=EventType.APPROVAL_STARTED, actor=case.opened_by, occurred_at=case.opened_at, note=case.no
-    )
-    app_services._derive(locked)
+    app_services.approval_start(application=app, actor=case.opened_by, note=case.no, at=case.opened_at)
 
 
 def _workdays_before(cal: WorkCalendar, t: dt.datetime, workdays: float) -> dt.datetime:

@@ -25,6 +25,7 @@ from bandian.applications import services as app_services
 from bandian.applications.enums import Status
 from bandian.applications.models import Application
 from bandian.applications.services import ServiceError, StateConflict
+from bandian.core.uploads import ALLOWED_CONTENT, safe_name
 from bandian.notify.services import notify
 from bandian.permits.departments import department_code, sync_departments
 from bandian.permits.models import (
@@ -47,6 +48,7 @@ __all__ = [
     "ServiceError",
     "StateConflict",
     "case_open",
+    "case_state_set",
     "case_supplement",
     "case_withdraw",
     "completion_report",
@@ -55,6 +57,7 @@ __all__ = [
     "item_approve",
     "item_refuse",
     "item_request_supplement",
+    "item_state_set",
     "restoration_confirm",
 ]
 
@@ -100,9 +103,76 @@ def _lock(case: ApprovalCase) -> ApprovalCase:
 
 
 def _log(
-    case: ApprovalCase, action: LogAction, actor: User | None, *, item: PermitItem | None = None, note: str = ""
+    case: ApprovalCase,
+    action: LogAction,
+    actor: User | None,
+    *,
+    item: PermitItem | None = None,
+    note: str = "",
+    at: dt.datetime | None = None,
 ) -> CaseLog:
-    return CaseLog.objects.create(case=case, item=item, action=action, actor=actor, at=timezone.now(), note=note)
+    return CaseLog.objects.create(case=case, item=item, action=action, actor=actor, at=at or timezone.now(), note=note)
+
+
+# The log row each state of a case or of an item is entered with.
+CASE_STATE_ACTIONS = {
+    CaseStatus.APPROVED: LogAction.CASE_APPROVED,
+    CaseStatus.REFUSED: LogAction.CASE_REFUSED,
+    CaseStatus.WITHDRAWN: LogAction.WITHDRAWN,
+    CaseStatus.RESTORING: LogAction.COMPLETION_REPORTED,
+    CaseStatus.CLOSED: LogAction.CLOSED,
+}
+ITEM_STATE_ACTIONS = {
+    ItemStatus.APPROVED: LogAction.APPROVED,
+    ItemStatus.REFUSED: LogAction.REFUSED,
+    ItemStatus.FILED: LogAction.FILED,
+    ItemStatus.STOPPED: LogAction.STOPPED,
+    ItemStatus.SUPPLEMENT_REQUESTED: LogAction.SUPPLEMENT_REQUESTED,
+    ItemStatus.PENDING: LogAction.SUPPLEMENT_PROVIDED,
+}
+DECISIONS = (CaseStatus.APPROVED, CaseStatus.REFUSED, CaseStatus.WITHDRAWN)
+ITEM_DECISIONS = (ItemStatus.APPROVED, ItemStatus.REFUSED, ItemStatus.FILED, ItemStatus.STOPPED)
+
+
+def case_state_set(
+    case: ApprovalCase, status: CaseStatus, *, actor: User | None, at: dt.datetime | None = None, note: str = ""
+) -> CaseLog:
+    """The one place a case's state changes: it sets the state (with `decided_at` for a decision,
+    `closed_at` for the close), saves the case and writes its log row, all at the instant `at`
+    (default: now). The caller holds the case under lock and has checked the change."""
+    at = at or timezone.now()
+    case.status = status
+    if status in DECISIONS:
+        case.decided_at = at
+    elif status == CaseStatus.CLOSED:
+        case.closed_at = at
+    case.save()
+    return _log(case, CASE_STATE_ACTIONS[status], actor, note=note, at=at)
+
+
+def item_state_set(
+    case: ApprovalCase,
+    item: PermitItem,
+    status: ItemStatus,
+    *,
+    actor: User | None,
+    at: dt.datetime | None = None,
+    note: str = "",
+    decided_by: User | None = None,
+) -> CaseLog:
+    """The one place an item's state changes, with its log row (the case is under lock)."""
+    at = at or timezone.now()
+    item.status = status
+    fields = ["status"]
+    if status in ITEM_DECISIONS:
+        item.decided_at = at
+        item.decided_by = decided_by
+        fields += ["decided_at", "decided_by"]
+    if status == ItemStatus.REFUSED:
+        item.reason = note
+        fields.append("reason")
+    item.save(update_fields=fields)
+    return _log(case, ITEM_STATE_ACTIONS[status], actor, item=item, note=note, at=at)
 
 
 def _item_name(policy: Policy, item_type: str) -> str:
@@ -126,7 +196,7 @@ def _tell_departments(case: ApprovalCase, department_ids: Iterable[int], subject
 
 
 def _store_materials(case: ApprovalCase, uploads: Sequence[UploadedFile], actor: User) -> list[CaseMaterial]:
-    checked = [(upload, *app_services._checked_file(upload)) for upload in uploads]
+    checked = [(upload, *app_services.checked_upload(upload)) for upload in uploads]
     stored = []
     for n, (upload, content, mime) in enumerate(checked, start=case.materials.count() + 1):
         material = CaseMaterial(
@@ -134,11 +204,11 @@ def _store_materials(case: ApprovalCase, uploads: Sequence[UploadedFile], actor:
             content_type=mime,
             size=len(content),
             sha256=hashlib.sha256(content).hexdigest(),
-            original_name=app_services._safe_name(upload.name or "material"),
+            original_name=safe_name(upload.name or "material"),
             uploaded_by=actor,
             uploaded_at=timezone.now(),
         )
-        material.file.save(f"{case.no}-{n:02d}.{app_services.ALLOWED_CONTENT[mime]}", ContentFile(content), save=False)
+        material.file.save(f"{case.no}-{n:02d}.{ALLOWED_CONTENT[mime]}", ContentFile(content), save=False)
         material.save()
         _log(case, LogAction.MATERIAL_ADDED, actor, note=material.original_name)
         stored.append(material)
@@ -164,11 +234,10 @@ def _finish_if_approved(case: ApprovalCase, actor: User | None, policy: Policy) 
     items = list(case.items.select_related("department").order_by("pk"))
     if any(i.status != ItemStatus.APPROVED for i in items):
         return
-    case.decided_at = timezone.now()
-    case.status = CaseStatus.APPROVED
+    now = timezone.now()
+    case.decided_at = now
     _issue_document(case, policy)
-    case.save()
-    _log(case, LogAction.CASE_APPROVED, actor)
+    case_state_set(case, CaseStatus.APPROVED, actor=actor, at=now)
     _approval_done(case, actor)
     _tell_utility(case, _("外线工程审批已通过"), _("各部门均已批准，审批结果已统一出件。"))
 
@@ -179,10 +248,7 @@ def _stop_waiting_items(case: ApprovalCase, actor: User, *, now: dt.datetime, re
         case.items.select_related("department").filter(status__in=ItemStatus.undecided_states()).order_by("pk")
     )
     for item in stopped:
-        item.status = ItemStatus.STOPPED
-        item.decided_at = now
-        item.save(update_fields=["status", "decided_at"])
-        _log(case, LogAction.STOPPED, actor, item=item, note=reason)
+        item_state_set(case, item, ItemStatus.STOPPED, actor=actor, at=now, note=reason)
     return stopped
 
 
@@ -190,12 +256,9 @@ def _refuse_case(case: ApprovalCase, refused: PermitItem, actor: User, policy: P
     """A refusal ends the case at once: the items still waiting are stopped (their departments are
     told), the application's approval interval ends, and the utility reads the reason."""
     now = timezone.now()
-    case.decided_at = now
-    case.status = CaseStatus.REFUSED
-    case.save()
     reason = f"{refused.department.name}（{_item_name(policy, refused.item_type)}）：{refused.reason}"
     stopped = _stop_waiting_items(case, actor, now=now, reason=reason)
-    _log(case, LogAction.CASE_REFUSED, actor, note=reason)
+    case_state_set(case, CaseStatus.REFUSED, actor=actor, at=now, note=reason)
     _approval_done(case, actor)
     _tell_utility(case, _("外线工程审批未通过"), reason)
     if stopped:
@@ -270,7 +333,7 @@ def case_open(
     if path == CasePath.PARALLEL and not materials:
         raise ServiceError(_("请上传审批材料（各部门共享）"))
     for upload in materials:
-        app_services._checked_file(upload)
+        app_services.checked_upload(upload)
     codes = {
         t: department_code(policy.permits, policy.permits.items[t].department, application.county_id) for t in types
     }
@@ -319,19 +382,14 @@ def case_open(
             case.commitment_signed_by = actor
             case.commitment_signed_at = now
             _log(case, LogAction.COMMITMENT_SIGNED, actor)
-            decided, action = ItemStatus.APPROVED, LogAction.APPROVED
+            decided = ItemStatus.APPROVED
         else:
-            decided, action = ItemStatus.FILED, LogAction.FILED
+            decided = ItemStatus.FILED
         for item in items:
-            item.status = decided
-            item.decided_at = now
-            item.save(update_fields=["status", "decided_at"])
-            _log(case, action, None, item=item, note=str(CasePath(path).label))
-        case.status = CaseStatus.APPROVED
+            item_state_set(case, item, decided, actor=None, at=now, note=str(CasePath(path).label))
         case.decided_at = now
         _issue_document(case, policy)
-        case.save()
-        _log(case, LogAction.CASE_APPROVED, actor, note=str(CasePath(path).label))
+        case_state_set(case, CaseStatus.APPROVED, actor=actor, at=now, note=str(CasePath(path).label))
         app_services.approval_complete(application=app, actor=actor, note=case.no)
         _tell_departments(
             case,
@@ -347,11 +405,7 @@ def item_approve(*, item: PermitItem, actor: User, note: str = "") -> PermitItem
     with transaction.atomic():
         case, item = _locked_item(item)
         _check_item_open(case, item)
-        item.status = ItemStatus.APPROVED
-        item.decided_at = timezone.now()
-        item.decided_by = actor
-        item.save(update_fields=["status", "decided_at", "decided_by"])
-        _log(case, LogAction.APPROVED, actor, item=item, note=note.strip())
+        item_state_set(case, item, ItemStatus.APPROVED, actor=actor, note=note.strip(), decided_by=actor)
         _finish_if_approved(case, actor, policy)
     return item
 
@@ -365,12 +419,7 @@ def item_refuse(*, item: PermitItem, actor: User, reason: str) -> PermitItem:
     with transaction.atomic():
         case, item = _locked_item(item)
         _check_item_open(case, item)
-        item.status = ItemStatus.REFUSED
-        item.decided_at = timezone.now()
-        item.decided_by = actor
-        item.reason = reason.strip()
-        item.save(update_fields=["status", "decided_at", "decided_by", "reason"])
-        _log(case, LogAction.REFUSED, actor, item=item, note=item.reason)
+        item_state_set(case, item, ItemStatus.REFUSED, actor=actor, note=reason.strip(), decided_by=actor)
         _refuse_case(case, item, actor, policy)
     return item
 
@@ -384,9 +433,7 @@ def item_request_supplement(*, item: PermitItem, actor: User, note: str) -> Perm
     with transaction.atomic():
         case, item = _locked_item(item)
         _check_item_open(case, item)
-        item.status = ItemStatus.SUPPLEMENT_REQUESTED
-        item.save(update_fields=["status"])
-        _log(case, LogAction.SUPPLEMENT_REQUESTED, actor, item=item, note=note.strip())
+        item_state_set(case, item, ItemStatus.SUPPLEMENT_REQUESTED, actor=actor, note=note.strip())
         _tell_utility(
             case,
             _("审批部门要求补正材料"),
@@ -403,7 +450,7 @@ def case_supplement(
     if not note.strip() and not materials:
         raise ServiceError(_("请填写补正说明或上传材料"))
     for upload in materials:
-        app_services._checked_file(upload)
+        app_services.checked_upload(upload)
     with transaction.atomic():
         case = _lock(case)
         if case.status != CaseStatus.OPEN:
@@ -413,9 +460,7 @@ def case_supplement(
             raise StateConflict(_("没有待补正的审批事项"))
         _store_materials(case, materials, actor)
         for item in waiting:
-            item.status = ItemStatus.PENDING
-            item.save(update_fields=["status"])
-            _log(case, LogAction.SUPPLEMENT_PROVIDED, actor, item=item, note=note.strip())
+            item_state_set(case, item, ItemStatus.PENDING, actor=actor, note=note.strip())
         _tell_departments(
             case, [i.department_id for i in waiting], _("外线工程审批材料已补正"), note.strip() or _("已上传补正材料")
         )
@@ -434,11 +479,8 @@ def case_withdraw(*, case: ApprovalCase, actor: User, reason: str) -> ApprovalCa
         if case.status != CaseStatus.OPEN:
             raise StateConflict(_("只能撤回审批中的外线工程审批"))
         now = timezone.now()
-        case.status = CaseStatus.WITHDRAWN
-        case.decided_at = now
-        case.save()
         stopped = _stop_waiting_items(case, actor, now=now, reason=reason)
-        _log(case, LogAction.WITHDRAWN, actor, note=reason)
+        case_state_set(case, CaseStatus.WITHDRAWN, actor=actor, at=now, note=reason)
         _approval_done(case, actor)
         if stopped:
             _tell_departments(
@@ -466,9 +508,7 @@ def completion_report(*, case: ApprovalCase, actor: User, note: str = "") -> App
         case.completion_reported_at = now
         case.completion_reported_by = actor
         case.restoration_due_at = deadline(now, policy.permits.restoration_workdays)
-        case.status = CaseStatus.RESTORING
-        case.save()
-        _log(case, LogAction.COMPLETION_REPORTED, actor, note=note.strip())
+        case_state_set(case, CaseStatus.RESTORING, actor=actor, at=now, note=note.strip())
         due = timezone.localtime(case.restoration_due_at).strftime("%Y-%m-%d %H:%M") if case.restoration_due_at else "-"
         _tell_departments(
             case,
@@ -494,9 +534,6 @@ def restoration_confirm(*, item: PermitItem, actor: User, note: str = "") -> Per
         item.save(update_fields=["restoration_confirmed_at", "restoration_confirmed_by"])
         _log(case, LogAction.RESTORATION_CONFIRMED, actor, item=item, note=note.strip())
         if not case.items.filter(restoration_confirmed_at__isnull=True).exists():
-            case.status = CaseStatus.CLOSED
-            case.closed_at = now
-            case.save()
-            _log(case, LogAction.CLOSED, actor)
+            case_state_set(case, CaseStatus.CLOSED, actor=actor, at=now)
             _tell_utility(case, _("外线工程已办结"), _("各部门均已确认道路和绿化恢复。"))
     return item

@@ -263,19 +263,14 @@ def test_verify_runs_in_a_fixed_number_of_queries(history, bystander, django_ass
 
 def test_event_data_survives_the_databases_json_round_trip(history):
     """Numbers, nesting and non-ASCII text in `data` read back (jsonb on PostgreSQL) hash the same."""
-    from django.db import transaction
-
     from bandian.applications import services
     from bandian.applications.enums import EventType
 
-    with transaction.atomic():
-        app = Application.objects.select_for_update().get(pk=history.pk)
-        services._record(
-            app,
-            type=EventType.VISIT,
-            actor=None,
-            note='引号 " 和反斜杠 \\',
-            data={"kw": 80.0, "share": 0.25, "big": 1e20, "nested": {"b": [1.0, 2, None], "a": "凯里"}, "ok": True},
-        )
-        app.save()
+    services.record_event(
+        history,
+        EventType.VISIT,
+        actor=None,
+        note='引号 " 和反斜杠 \\',
+        data={"kw": 80.0, "share": 0.25, "big": 1e20, "nested": {"b": [1.0, 2, None], "a": "凯里"}, "ok": True},
+    )
     assert verify_all() == []

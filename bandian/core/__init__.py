@@ -1,0 +1,1 @@
+"""Pieces every app shares (the lowest layer): it imports no domain app."""
