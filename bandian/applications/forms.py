@@ -13,6 +13,7 @@ from bandian.accounts.forms import ID_NUMBER_RE
 from bandian.accounts.models import County
 from bandian.accounts.services import normalise_phone, valid_mobile
 from bandian.applications.enums import CustomerClass
+from bandian.policy import voltages
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Labelled
 
@@ -25,8 +26,10 @@ CLASS_CHOICES = [
     (CustomerClass.HV_SINGLE.value, _("高压单电源用户（10/20 kV）")),
     (CustomerClass.HV_DUAL.value, _("高压双电源用户（10/20 kV）")),
 ]
-LOW_VOLTAGE_CHOICES = [("0.22", _("220 V（单相）")), ("0.38", _("380 V（三相）"))]
-HIGH_VOLTAGE_CHOICES = [("10", "10 kV"), ("20", "20 kV")]
+# The standard voltages (bandian/policy/voltages.py says where they come from).
+_LOW_VOLTAGE_NAMES = {Decimal("0.22"): _("220 V（单相）"), Decimal("0.38"): _("380 V（三相）")}
+LOW_VOLTAGE_CHOICES = [(str(v), _LOW_VOLTAGE_NAMES[v]) for v in voltages.LOW_VOLTAGE_OFFERED]
+HIGH_VOLTAGE_CHOICES = [(str(v), f"{v} kV") for v in voltages.HIGH_VOLTAGES]
 VOLTAGE_CHOICES = [(_("低压"), LOW_VOLTAGE_CHOICES), (_("高压"), HIGH_VOLTAGE_CHOICES)]
 AREA_CHOICES = [("urban", _("城区")), ("rural", _("农村"))]
 

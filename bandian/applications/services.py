@@ -35,13 +35,15 @@ from bandian.applications.timeline import GENESIS, chain_hash, event_content
 from bandian.core.identity import applicant_ref
 from bandian.core.uploads import ALLOWED_CONTENT, UploadRefused, checked_file, read_upload, safe_name
 from bandian.notify.services import notify
+from bandian.policy import voltages
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy, ZeroInvestmentRule
 from bandian.workdays.calendar import SHANGHAI
 from bandian.workdays.selectors import get_calendar
 
-LOW_VOLTAGES = {Decimal("0.22"), Decimal("0.38"), Decimal("0.4")}
-HIGH_VOLTAGES = {Decimal("10"), Decimal("20")}
+# The standard voltages (GB/T 156-2017; bandian/policy/voltages.py says where they come from).
+LOW_VOLTAGES = set(voltages.LOW_VOLTAGES)
+HIGH_VOLTAGES = set(voltages.HIGH_VOLTAGES)
 NATIVE_NUMBER = re.compile(r"^QDN-(\d{4})-(\d{6})$")
 
 
@@ -511,9 +513,8 @@ def application_create(
         raise ServiceError(_("低压用户的电压等级应为 0.22、0.38 或 0.4 kV"))
     if voltage == "high" and voltage_kv not in HIGH_VOLTAGES:
         raise ServiceError(_("高压用户的电压等级应为 10 或 20 kV"))
-    if (
-        customer_class in (CustomerClass.LV_SANLING, CustomerClass.LV_GENERAL)
-        and capacity_kw > Decimal(str(policy.sanling.max_kw)) * 10
+    if customer_class in (CustomerClass.LV_SANLING, CustomerClass.LV_GENERAL) and capacity_kw > Decimal(
+        str(policy.low_voltage.max_kw)
     ):
         raise ServiceError(_("低压报装容量过大，请选择高压类别"))
     if not address.strip():

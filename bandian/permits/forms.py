@@ -10,15 +10,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from bandian.applications.forms import label
+from bandian.policy import voltages
 from bandian.policy.loader import active_policy
 
-LINE_VOLTAGE_CHOICES = [
-    ("0.22", "0.22 kV"),
-    ("0.38", "0.38 kV"),
-    ("0.4", "0.4 kV"),
-    ("10", "10 kV"),
-    ("20", "20 kV"),
-]
+# The standard voltages of line works (bandian/policy/voltages.py says where they come from).
+LINE_VOLTAGE_CHOICES = [(str(v), f"{v} kV") for v in voltages.LINE_VOLTAGES]
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -39,6 +39,7 @@ from bandian.permits.models import (
     PermitItem,
 )
 from bandian.permits.pdf import case_document
+from bandian.policy import voltages
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy
 from bandian.workdays.calendar import DAY, CalendarYearMissing
@@ -61,7 +62,7 @@ __all__ = [
     "restoration_confirm",
 ]
 
-LINE_VOLTAGES = {Decimal("0.22"), Decimal("0.38"), Decimal("0.4"), Decimal("10"), Decimal("20")}
+LINE_VOLTAGES = set(voltages.LINE_VOLTAGES)  # the standard voltages (bandian/policy/voltages.py)
 MAX_ROUTE_M = Decimal("100000")
 
 

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from bandian.policy.voltages import is_low_voltage
+
 CustomerClass = Literal["residential", "lv_sanling", "lv_general", "hv_single", "hv_dual"]
 ClockName = Literal["full_process", "utility", "approval"]
 AreaClass = Literal["central", "urban", "town", "rural"]
@@ -179,6 +181,20 @@ class ZeroInvestmentRule(Labelled):
         )
 
 
+class LowVoltage(Strict):
+    """Low-voltage supply (ours: the plan sets no number)."""
+
+    # Above this capacity a low-voltage application is refused: it is for high voltage.
+    max_kw: float = Field(gt=0)
+
+
+class Hotline(Labelled):
+    """A telephone line shown on every page: its number, its name (zh/en) and who answers it."""
+
+    number: str = Field(pattern=r"^[0-9][0-9-]{2,19}$")
+    who: Labelled
+
+
 class ReliabilityTarget(Strict):
     from_year: int = Field(ge=2000, le=2100)
     to_year: int | None = Field(default=None, ge=2000, le=2100)
@@ -201,9 +217,11 @@ class Policy(Strict):
     approval: Approval
     permits: Permits
     sanling: Sanling
+    low_voltage: LowVoltage
     zero_investment: list[ZeroInvestmentRule]
     reliability: list[ReliabilityTarget] = Field(min_length=1)
     counties: dict[str, str] = Field(min_length=1)
+    hotlines: list[Hotline] = Field(min_length=1)
 
     @field_validator("counties")
     @classmethod
@@ -260,7 +278,8 @@ class Policy(Strict):
         return limit
 
     def approval_limit(self, voltage_kv: float) -> int:
-        return self.approval.low_voltage_workdays if voltage_kv < 1 else self.approval.high_voltage_workdays
+        low = is_low_voltage(voltage_kv)
+        return self.approval.low_voltage_workdays if low else self.approval.high_voltage_workdays
 
     def zero_investment_rule(
         self, *, day: dt.date, county: str, urban: bool, capacity_kw: float
