@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from bandian.accounts.services import normalise_phone, valid_mobile
+from bandian.accounts.phones import normalise_phone, valid_mobile
 
 ID_NUMBER_RE = re.compile(r"^\d{17}[\dX]$")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import re
 import secrets
 
 from django.conf import settings
@@ -15,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bandian.accounts.models import PhoneCode, Role, User
+from bandian.accounts.phones import normalise_phone, valid_mobile
 from bandian.core.identity import applicant_ref
 from bandian.notify.models import Message
 from bandian.notify.services import notify
@@ -24,25 +24,10 @@ CODE_MAX_ATTEMPTS = 5
 RESEND_AFTER = dt.timedelta(seconds=60)
 # Codes one client address may ask for per hour, whatever the numbers (no SMS bombing).
 CODES_PER_CLIENT_HOUR = 10
-# Mainland mobile numbers: 11 digits starting 13-19.
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
 class RegistrationError(Exception):
     """A registration step the rules refuse; the message is for the person registering."""
-
-
-def normalise_phone(raw: str) -> str:
-    """Digits only, without a +86/0086 prefix."""
-    digits = re.sub(r"[\s\-()]", "", raw or "")
-    for prefix in ("+86", "0086"):
-        if digits.startswith(prefix):
-            digits = digits[len(prefix) :]
-    return digits
-
-
-def valid_mobile(phone: str) -> bool:
-    return bool(MOBILE_RE.match(phone))
 
 
 def _code_hash(phone: str, code: str) -> str:

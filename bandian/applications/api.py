@@ -8,8 +8,6 @@ into JSON by the handlers in bandian/api.py.
 from __future__ import annotations
 
 import datetime as dt
-import hmac
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -29,10 +27,10 @@ from bandian.applications import progress as progress_lookup
 from bandian.applications import rules, schemas, services
 from bandian.applications.enums import Channel, CustomerClass, EventType, Status
 from bandian.applications.models import Application, Event
-from bandian.applications.selectors import get_application_for_user
+from bandian.applications.selectors import get_application_for_user, urgency
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy, PolicyGap
-from bandian.workdays.calendar import DAY, SHANGHAI, CalendarYearMissing
+from bandian.workdays.calendar import SHANGHAI, WorkCalendar
 from bandian.workdays.selectors import get_calendar
 
 router = Router(auth=api_auth)
@@ -248,17 +246,17 @@ PROGRESS_PARAMETERS = [
         "schema": {"type": "string", "pattern": "^[0-9]{4}$"},
     },
 ]
-FOUR_DIGITS = re.compile(r"[0-9]{4}")
 
 
 def _progress_params(request: HttpRequest) -> tuple[str, str]:
     """The number and the four digits, or 422 naming what is wrong (the same shape as ninja's)."""
-    no = request.GET.get("no", "")
+    no = progress_lookup.normalise_number(request.GET.get("no", ""))
     digits = request.GET.get("phone_last4", "")
     errors = []
-    if not no or len(no) > 32 or "\x00" in no:
-        errors.append({"loc": ["query", "no"], "msg": "must be 1 to 32 characters, without NUL", "type": "value_error"})
-    if not FOUR_DIGITS.fullmatch(digits):
+    if not progress_lookup.valid_number(no):
+        msg = "must be 1 to 32 characters, without control characters"
+        errors.append({"loc": ["query", "no"], "msg": msg, "type": "value_error"})
+    if not progress_lookup.valid_digits(digits):
         errors.append({"loc": ["query", "phone_last4"], "msg": "must be exactly four digits", "type": "value_error"})
     if errors:
         raise ValidationError(errors)
@@ -278,13 +276,12 @@ def progress(request: HttpRequest) -> JsonResponse:
     # The hot public path: the answer is built to match ProgressOut (a test holds it to that) and
     # sent as is, skipping ninja's re-validation of the output, which costs more than the query.
     no, digits = _progress_params(request)
-    client = progress_lookup.client_address(request)
-    if progress_lookup.guessing_refused(no, client):
-        raise HttpError(429, _("查询失败次数过多，请一小时后再试"))
-    found = progress_lookup.progress_row(no)
-    if found is None or len(found[1]) < 4 or not hmac.compare_digest(found[1][-4:], digits):
-        progress_lookup.guess_failed(no, client)
-        raise Http404(_("没有找到该申请，请核对申请编号和手机号后四位"))
+    try:
+        found = progress_lookup.find(no, digits, progress_lookup.client_address(request))
+    except progress_lookup.ProgressRefused:
+        raise HttpError(429, _("查询失败次数过多，请一小时后再试")) from None
+    except progress_lookup.ProgressNotFound:
+        raise Http404(_("没有找到该申请，请核对申请编号和手机号后四位")) from None
     pk, _phone, cls, county, status, stage, submitted_at, clock_start, stage_due_at, due_at, energised_at = found
     policy = active_policy()
     rule = policy.classes[cls]
@@ -360,25 +357,15 @@ def application_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str,
     return {"count": apps.count(), "items": [_summary(app, policy) for app in page]}
 
 
-def _queue_flags(app: Application, policy: Policy, now: dt.datetime) -> dict[str, Any]:
-    """Overdue and nearly-due marks from the stored due dates: the working time left until the
-    current step's deadline against that step's limit (no timeline replay per row)."""
-    overdue = any(due is not None and due < now for due in (app.stage_due_at, app.due_at))
-    share = None
-    limits = _step_limits(policy, app.customer_class, app.clock_started_at or app.submitted_at)
-    if app.stage_due_at is not None and limits and limits.get(app.current_stage):
-        try:
-            left = get_calendar().working_seconds(now, app.stage_due_at) / DAY if app.stage_due_at > now else 0.0
-        except CalendarYearMissing:
-            left = None
-        if left is not None:
-            share = round(max(0.0, 1 - left / limits[app.current_stage]), 3)
+def _queue_flags(app: Application, policy: Policy, cal: WorkCalendar, now: dt.datetime) -> dict[str, Any]:
+    """The queue page's marks (selectors.urgency), as fields."""
+    marks = urgency(app, policy=policy, cal=cal, now=now)
     return {
         "applicant_name": app.applicant_name,
         "paused": app.status == Status.PAUSED,
-        "overdue": overdue,
-        "nearly_due": not overdue and share is not None and share >= policy.counting.warning_share,
-        "stage_used_share": share,
+        "overdue": marks.overdue,
+        "nearly_due": marks.nearly_due,
+        "stage_used_share": marks.stage_used_share,
     }
 
 
@@ -396,7 +383,8 @@ def queue(request: HttpRequest, query: Query[Page]) -> dict[str, Any]:
     policy = active_policy()
     now = timezone.now()
     page = apps[query.offset : query.offset + query.limit]
-    items = [{**_summary(app, policy), **_queue_flags(app, policy, now)} for app in page]
+    cal = get_calendar()
+    items = [{**_summary(app, policy), **_queue_flags(app, policy, cal, now)} for app in page]
     return {"count": apps.count(), "items": items}
 
 
@@ -427,17 +415,13 @@ def application_create(request: HttpRequest, payload: schemas.ApplicationCreateI
         by_token = request.headers.get("Authorization", "").lower().startswith("bearer ")
         app = services.application_create(applicant=user, channel=Channel.API if by_token else Channel.ONLINE, **common)
     elif rules.can_enter_for_others(user):
-        if county.pk != user.county_id:
-            raise _refuse(_("营业厅只能为本县（市）的用户代办申请"))
-        if not payload.applicant_name.strip() or not payload.phone:
-            raise services.ServiceError(_("代办申请须填写申请人姓名和手机号"))
-        app = services.application_create(
-            applicant=None,
-            applicant_name=payload.applicant_name.strip(),
-            phone=payload.phone,
-            channel=Channel.COUNTER,
-            **common,
-        )
+        del common["actor"]
+        try:
+            app = services.application_enter_at_counter(
+                clerk=user, applicant_name=payload.applicant_name, phone=payload.phone, **common
+            )
+        except services.NotYourCounty as exc:
+            raise _refuse(str(exc)) from None
     else:
         raise _refuse(_("您的角色不能提交用电申请"))
     return Reply(201, _detail(get_application_for_user(user, app.no)))

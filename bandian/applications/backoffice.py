@@ -6,7 +6,6 @@ success redirects the page (HX-Redirect).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +35,7 @@ from bandian.applications.forms import (
     label,
 )
 from bandian.applications.models import Application
+from bandian.applications.selectors import urgency
 from bandian.applications.views import (
     REFUSALS,
     Rule,
@@ -46,8 +46,6 @@ from bandian.applications.views import (
     signed_in_user,
 )
 from bandian.policy.loader import active_policy
-from bandian.policy.schema import Policy, PolicyGap
-from bandian.workdays.calendar import DAY, SHANGHAI, CalendarYearMissing, WorkCalendar
 from bandian.workdays.selectors import get_calendar
 
 # Staff actions.
@@ -147,30 +145,6 @@ def cancel(request: HttpRequest, no: str) -> HttpResponse:
 # The work queue.
 
 
-def _urgency(app: Application, policy: Policy, cal: WorkCalendar, now: dt.datetime) -> str:
-    """'overdue', 'warning' (≥ the policy's warning share of a limit used), 'paused' or ''."""
-    if app.status == Status.PAUSED:
-        return "paused"
-    if app.status not in Status.open_states():
-        return ""
-    if (app.stage_due_at and app.stage_due_at < now) or (app.due_at and app.due_at < now):
-        return "overdue"
-    start = app.clock_started_at or app.submitted_at
-    if start is None:
-        return ""
-    try:
-        limit = policy.limit_for(app.customer_class, start.astimezone(SHANGHAI).date())
-        shares = []
-        if app.stage_due_at and app.current_stage in limit.steps:
-            left = cal.working_seconds(now, app.stage_due_at)
-            shares.append(1 - left / (limit.steps[app.current_stage] * DAY))
-        if app.due_at:
-            shares.append(1 - cal.working_seconds(now, app.due_at) / (limit.total * DAY))
-    except (CalendarYearMissing, PolicyGap):
-        return ""
-    return "warning" if shares and max(shares) >= policy.counting.warning_share else ""
-
-
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     """The county's applications, the most urgent first."""
@@ -207,7 +181,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "app": app,
-            "urgency": _urgency(app, policy, cal, now),
+            "urgency": urgency(app, policy=policy, cal=cal, now=now).mark,
             "class_label": label(policy.classes[app.customer_class]),  # type: ignore[index]
             "stage_label": label(policy.stages[app.current_stage]) if app.current_stage else "",
         }

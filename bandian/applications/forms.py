@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from bandian.accounts.forms import ID_NUMBER_RE
 from bandian.accounts.models import County
-from bandian.accounts.services import normalise_phone, valid_mobile
+from bandian.accounts.phones import normalise_phone, valid_mobile
+from bandian.applications import progress
 from bandian.applications.enums import CustomerClass
 from bandian.policy import voltages
 from bandian.policy.loader import active_policy
@@ -167,15 +168,20 @@ class WithdrawForm(forms.Form):
 
 
 class ProgressForm(forms.Form):
-    no = forms.CharField(label=_("申请编号"), max_length=32)
-    phone_last4 = forms.CharField(label=_("手机号码后四位"), min_length=4, max_length=4)
+    """The public progress query's two fields, checked by the rules the API checks them by."""
+
+    no = forms.CharField(label=_("申请编号"), max_length=progress.NUMBER_MAX_LENGTH)
+    phone_last4 = forms.CharField(label=_("手机号码后四位"), max_length=4)
 
     def clean_no(self) -> str:
-        return self.cleaned_data["no"].strip().upper()
+        value = progress.normalise_number(self.cleaned_data["no"])
+        if not progress.valid_number(value):
+            raise forms.ValidationError(_("请输入申请编号"))
+        return value
 
     def clean_phone_last4(self) -> str:
-        value = self.cleaned_data["phone_last4"].strip()
-        if not value.isdigit():
+        value = self.cleaned_data["phone_last4"]
+        if not progress.valid_digits(value):
             raise forms.ValidationError(_("请输入 4 位数字"))
         return value
 

@@ -1,8 +1,21 @@
-"""The public progress query's lookup and its guard against guessing, shared by the page and the API."""
+"""The public progress query, shared by the page and the API: what a well-formed query is, the
+guard against guessing, and the lookup. Both surfaces call `find`, so they give the same answer:
+
+- malformed input (a number that is empty, too long or holds control characters; digits that are
+  not exactly four ASCII digits 0-9: full-width `１２３４` and superscript `²²²²` are not digits here)
+  is refused before anything is looked up or counted, whether the number exists or not (422);
+- too many failed guesses for the number or from the address: refused (429);
+- an unknown number, a draft (not yet submitted, so not yet an application anyone follows), an
+  application without a phone and wrong digits all give the same "not found" (404) and count as
+  one failed guess;
+- otherwise the application's row.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import hmac
+import re
 import weakref
 from functools import cache as cache_on_first_use
 from typing import Any
@@ -12,6 +25,7 @@ from django.db import connection
 from django.http import HttpRequest
 from django.utils.dateparse import parse_datetime
 
+from bandian.applications.enums import Status
 from bandian.applications.models import Application
 
 # Guessing the four digits of the public progress query: only failed lookups count. After
@@ -43,6 +57,33 @@ def guess_failed(no: str, client: str) -> None:
                 cache.incr(key)
             except ValueError:  # expired between add and incr
                 cache.add(key, 1, PROGRESS_WINDOW)
+
+
+# Only ASCII digits: `str.isdigit()` and `\d` also take full-width and superscript digits.
+FOUR_DIGITS = re.compile(r"[0-9]{4}")
+NUMBER_MAX_LENGTH = 32
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class ProgressRefused(Exception):
+    """Too many failed guesses: the query is not evaluated (429)."""
+
+
+class ProgressNotFound(Exception):
+    """No application to show: unknown number, draft, no phone or wrong digits alike (404)."""
+
+
+def normalise_number(raw: str) -> str:
+    """Application numbers are upper case; what people type may not be."""
+    return raw.strip().upper()
+
+
+def valid_number(no: str) -> bool:
+    return 0 < len(no) <= NUMBER_MAX_LENGTH and CONTROL.search(no) is None
+
+
+def valid_digits(digits: str) -> bool:
+    return FOUR_DIGITS.fullmatch(digits) is not None
 
 
 PROGRESS_FIELDS = (
@@ -107,3 +148,23 @@ def progress_row(no: str) -> tuple[Any, ...] | None:
     if row is None:
         return None
     return (*row[:6], *(_aware(v) for v in row[6:]))
+
+
+def _same(a: str, b: str) -> bool:
+    # Bytes: compare_digest refuses str with anything but ASCII in it (a stored phone may have it).
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def find(no: str, digits: str, client: str) -> tuple[Any, ...]:
+    """The row (PROGRESS_FIELDS) of the application numbered `no` whose phone ends in `digits`.
+
+    `no` is normalised and both are well formed (the callers check with valid_number and
+    valid_digits first, and answer malformed input without calling this)."""
+    if guessing_refused(no, client):
+        raise ProgressRefused
+    row = progress_row(no)
+    if row is None or row[4] == Status.DRAFT or len(row[1]) < 4 or not _same(row[1][-4:], digits):
+        # The same answer whether the number or the phone is wrong: nothing to probe.
+        guess_failed(no, client)
+        raise ProgressNotFound
+    return row

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bandian.accounts.models import County, Role, User
+from bandian.accounts.phones import normalise_phone, valid_mobile
 from bandian.applications.clocks import Clocks, TimelineEvent, compute_clocks
 from bandian.applications.enums import Channel, CustomerClass, EventType, Status
 from bandian.applications.models import Application, Document, Event, Sequence
@@ -49,6 +50,10 @@ NATIVE_NUMBER = re.compile(r"^QDN-(\d{4})-(\d{6})$")
 
 class ServiceError(Exception):
     """A request the rules refuse; the message is for the person who asked."""
+
+
+class NotYourCounty(ServiceError):
+    """Refused because the county is not the acting staff member's own (the API answers 403)."""
 
 
 class StateConflict(ServiceError):
@@ -543,6 +548,38 @@ def application_create(
         )
         event = record_event(app, EventType.CREATED, actor=actor, data={"channel": str(channel)})
     return event.application
+
+
+def application_enter_at_counter(
+    *,
+    clerk: User,
+    applicant_name: str,
+    phone: str,
+    county: County,
+    id_number: str = "",
+    **details: Any,
+) -> Application:
+    """A draft entered by counter staff for a person who came in (channel counter), on the page
+    and through the API alike: only for the clerk's own county, with the person's name and mobile
+    number; a registered applicant with that number follows the application online as well."""
+    if county.pk != clerk.county_id:
+        raise NotYourCounty(_("营业厅只能为本县（市）的用户代办申请"))
+    phone = normalise_phone(phone)
+    if not applicant_name.strip() or not phone:
+        raise ServiceError(_("代办申请须填写申请人姓名和手机号"))
+    if not valid_mobile(phone):
+        raise ServiceError(_("请输入 11 位手机号码"))
+    person = User.objects.filter(username=phone, role=Role.APPLICANT, is_active=True).first()
+    return application_create(
+        actor=clerk,
+        applicant=person,
+        applicant_name=applicant_name.strip(),
+        phone=phone,
+        id_number=id_number,
+        county=county,
+        channel=Channel.COUNTER,
+        **details,
+    )
 
 
 def document_upload(*, application: Application, kind: str, upload: UploadedFile, actor: User) -> Document:

@@ -6,7 +6,6 @@ Views are thin: fetch through rules, call one service, render or redirect. The b
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bandian.accounts.models import Role, User
+from bandian.accounts.models import User
+from bandian.applications import progress as progress_lookup
 from bandian.applications import rules, services
 from bandian.applications.enums import Channel, EventType, Status
 from bandian.applications.forms import (
@@ -36,7 +36,6 @@ from bandian.applications.forms import (
     label,
 )
 from bandian.applications.models import Application, Document, Event
-from bandian.applications.progress import client_address, guess_failed, guessing_refused
 from bandian.applications.selectors import get_application_for_user
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy, PolicyGap
@@ -112,16 +111,12 @@ def enter_for_customer(request: HttpRequest) -> HttpResponse:
     form = CounterApplyForm(request.POST if request.method == "POST" else None, county=clerk.county)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        # A registered applicant with this phone follows the application online as well.
-        person = User.objects.filter(username=data["phone"], role=Role.APPLICANT, is_active=True).first()
         try:
-            app = services.application_create(
-                actor=clerk,
-                applicant=person,
+            app = services.application_enter_at_counter(
+                clerk=clerk,
                 applicant_name=data["applicant_name"],
                 phone=data["phone"],
                 id_number=data["id_number"],
-                channel=Channel.COUNTER,
                 **form.service_kwargs(),
             )
         except REFUSALS as exc:
@@ -351,22 +346,27 @@ def evidence_file(request: HttpRequest, no: str, seq: int) -> FileResponse:
 
 
 def progress(request: HttpRequest) -> HttpResponse:
+    """The same answers as the API's progress query (progress.find): 422 for malformed input
+    before any lookup, 429 after too many failed guesses, 404 for unknown numbers, drafts and
+    wrong digits alike."""
     form = ProgressForm(request.GET or None)
     result: dict[str, Any] | None = None
     status = 200
-    if request.GET and form.is_valid():
-        no, client = form.cleaned_data["no"], client_address(request)
-        # The same failure counters as the API's progress query: guessing is slowed alike.
-        if guessing_refused(no, client):
+    if request.GET and not form.is_valid():
+        status = 422
+    elif request.GET:
+        try:
+            found = progress_lookup.find(
+                form.cleaned_data["no"], form.cleaned_data["phone_last4"], progress_lookup.client_address(request)
+            )
+        except progress_lookup.ProgressRefused:
             form.add_error(None, _("查询失败次数过多，请一小时后再试"))
-            return render(request, "applications/progress.html", {"form": form, "result": None}, status=429)
-        app = Application.objects.filter(no=no).exclude(status=Status.DRAFT).exclude(phone="").first()
-        if app is None or not hmac.compare_digest(app.phone_last4, form.cleaned_data["phone_last4"]):
-            # The same answer whether the number or the phone is wrong: nothing to probe.
-            guess_failed(no, client)
+            status = 429
+        except progress_lookup.ProgressNotFound:
             form.add_error(None, _("没有找到这个申请：请核对申请编号和手机号码后四位。"))
             status = 404
         else:
+            app = Application.objects.select_related("county").get(pk=found[0])
             policy = active_policy()
             clocks = _clocks_or_none(app)
             result = {

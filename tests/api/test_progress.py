@@ -102,11 +102,13 @@ def test_energised_and_closed_applications_show_what_was_done(alice, kaili, cm, 
     assert [s["state"] for s in body["steps"]] == ["done", "pending"]
 
 
-def test_a_draft_shows_its_steps_with_todays_limits(alice, kaili):
+def test_a_draft_is_not_found_like_an_unknown_number(alice, kaili):
+    """Not yet submitted, a draft is no application to follow: the same 404 as an unknown number
+    (as on the progress page), so a stranger cannot tell that the number has been given out."""
     app = draft(alice, kaili)
-    body = progress(app.no, "0001").json()
-    assert body["status"] == "draft" and body["due_at"] is None
-    assert [s["state"] for s in body["steps"]] == ["pending", "pending"]
+    response = progress(app.no, "0001")
+    assert response.status_code == 404
+    assert response.content == progress("QDN-2026-999999", "0001").content
 
 
 def test_one_query_and_no_writes(alice, kaili, cm, pm, django_assert_num_queries):
@@ -146,7 +148,11 @@ def test_honest_repeated_queries_are_never_throttled(alice, kaili, cm, pm):
 def test_the_answer_matches_its_published_schema(alice, kaili, cm, pm):
     from bandian.applications.schemas import ProgressOut
 
-    for app in (submitted(alice, kaili), draft(alice, kaili)):
+    running = submitted(alice, kaili)
+    done = submitted(alice, kaili, address="凯里市 5 号")
+    services.stage_complete(application=done, stage="apply", actor=cm)
+    services.stage_complete(application=done, stage="connect", actor=pm)
+    for app in (running, done):
         response = progress(app.no, "0001")
         assert response["Content-Type"].startswith("application/json")
         parsed = ProgressOut.model_validate(response.json())

@@ -32,8 +32,8 @@ def test_drafts_are_not_found_and_bad_input_is_explained(alice, kaili):
     app = draft(alice, kaili)
     client = client_for(None)
     assert "没有找到" in client.get("/applications/progress/", {"no": app.no, "phone_last4": "0001"}).content.decode()
-    body = client.get("/applications/progress/", {"no": app.no, "phone_last4": "abcd"}).content.decode()
-    assert "请输入 4 位数字" in body
+    response = client.get("/applications/progress/", {"no": app.no, "phone_last4": "abcd"})
+    assert response.status_code == 422 and "请输入 4 位数字" in response.content.decode()
     assert client.get("/applications/progress/").status_code == 200
 
 
