@@ -32,3 +32,15 @@ class MVUserKind(models.TextChoices):
 
     PUBLIC_TRANSFORMER = "public_transformer", _("公用配变")
     HV_CUSTOMER = "hv_customer", _("10(20) kV 高压用户")
+
+
+class ChangeAction(models.TextChoices):
+    """What a recorded change did (bandian.grid.history)."""
+
+    CREATE = "create", _("新增")
+    UPDATE = "update", _("修改")
+    DELETE = "delete", _("删除")
+    LOAD = "load", _("CSV 文件导入")
+    IMPORT = "import", _("文件导入")
+    RESTORE = "restore", _("复电")
+    CLOSE = "close", _("结束")

@@ -4,6 +4,10 @@ Every row is validated; a bad one is reported as `line N, field F: reason` and l
 good ones are written. Rows are upserted by their code, so loading the same file again adds
 nothing. Load order: substations, feeders, transformers, MV users, LV customers (a row may refer
 to rows loaded earlier in the same run).
+
+Each row created or changed gets its change recorded (old → new, field by field), bulk-created with
+the rows; each file gets one summary row with its counts (bandian.grid.history). A row loaded again
+unchanged records nothing.
 """
 
 from __future__ import annotations
@@ -16,11 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from bandian.accounts.models import County
-from bandian.grid.enums import AreaClass, DensityClass, MVUserKind, Ownership
+from bandian.accounts.models import County, User
+from bandian.grid import history
+from bandian.grid.enums import AreaClass, ChangeAction, DensityClass, MVUserKind, Ownership
 from bandian.grid.models import Feeder, LVCustomer, MVUser, Substation, Transformer
 from bandian.grid.validation import mv_user_problems
 
@@ -164,8 +169,12 @@ class Lookup:
 class GridLoader:
     """Loads any subset of the five files in order; `counties` limits the counties written (None: all)."""
 
-    def __init__(self, *, counties: set[str] | None = None) -> None:
+    def __init__(
+        self, *, counties: set[str] | None = None, actor: User | None = None, at: dt.datetime | None = None
+    ) -> None:
         self.counties = counties
+        self.actor = actor
+        self.at = at or timezone.now()
         self.known_counties = set(County.objects.values_list("adcode", flat=True))
         self.substations = Lookup(Substation, "code")
         self.feeders = Lookup(Feeder, "code")
@@ -297,7 +306,11 @@ class GridLoader:
         report = LoadReport(name)
         text = decode(data)
         build = getattr(self, builder)
-        existing: dict[str, str] = dict(model._default_manager.values_list(key, "county_id"))  # type: ignore[arg-type]
+        attnames = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+        before: dict[str, dict[str, Any]] = {
+            row[key]: row
+            for row in model._default_manager.values("pk", *attnames)  # type: ignore[misc]
+        }
         seen: dict[str, int] = {}
         good: list[dict[str, Any]] = []
         for line, row in csv_rows(text, columns, report):
@@ -308,7 +321,7 @@ class GridLoader:
                     raise RowError(
                         key, _("%(code)s already given on line %(line)d") % {"code": code, "line": seen[code]}
                     )
-                owner = existing.get(code)
+                owner = before[code]["county_id"] if code in before else None
                 if owner is not None and self.counties is not None and owner not in self.counties:
                     raise RowError(key, _("%(code)s belongs to county %(county)s") % {"code": code, "county": owner})
             except RowError as exc:
@@ -316,7 +329,7 @@ class GridLoader:
                 continue
             seen[code] = line
             good.append(values)
-        report.updated = sum(1 for v in good if v[key] in existing)
+        report.updated = sum(1 for v in good if v[key] in before)
         report.created = len(good) - report.updated
         update_fields = [f for f in good[0] if f != key] if good else []
         with transaction.atomic():
@@ -327,4 +340,57 @@ class GridLoader:
                     unique_fields=[key],
                     update_fields=update_fields,
                 )
+            self._record(model, key, good, before, report)
         return report
+
+    def _record(
+        self,
+        model: type[models.Model],
+        key: str,
+        good: list[dict[str, Any]],
+        before: dict[str, dict[str, Any]],
+        report: LoadReport,
+    ) -> None:
+        """Record the rows this file created or changed (field by field), and the file's counts."""
+        names = {"substation_id": self.substations, "feeder_id": self.feeders, "transformer_id": self.transformers}
+        codes = {attname: {pk: code for code, pk in lookup.ids.items()} for attname, lookup in names.items()}
+        field_names = {f.attname: f.name for f in model._meta.concrete_fields}
+
+        def shown(values: dict[str, Any]) -> dict[str, Any]:
+            out = {}
+            for attname, value in values.items():
+                if attname in codes and value is not None:
+                    value = codes[attname].get(value, value)
+                out[field_names[attname]] = history.shown(value)
+            return out
+
+        logged: list[tuple[str, str, list[history.Triple]]] = []
+        for values in good:
+            old = before.get(values[key])
+            if old is None:
+                logged.append((values[key], ChangeAction.LOAD, history.diff(None, shown(values))))
+            elif any(old[a] != v for a, v in values.items()):
+                changes = history.diff(shown({a: old[a] for a in values}), shown(values))
+                if changes:
+                    logged.append((values[key], ChangeAction.LOAD, changes))
+        pks = {code: row["pk"] for code, row in before.items()}
+        new_codes = [code for code, _action, _changes in logged if code not in pks]
+        for i in range(0, len(new_codes), 500):
+            pks.update(
+                model._default_manager.filter(**{f"{key}__in": new_codes[i : i + 500]}).values_list(key, "pk")  # type: ignore[misc]
+            )
+        label = {v[key]: f"{v[key]} {v.get('name', '')}".strip() for v in good}
+        history.record_many(
+            model,
+            ((pks[code], label[code], action, changes) for code, action, changes in logged),
+            actor=self.actor,
+            at=self.at,
+        )
+        history.record_summary(
+            model,
+            action=ChangeAction.LOAD,
+            actor=self.actor,
+            at=self.at,
+            summary=f"{report.name}.csv: {report.created} created, {report.updated} updated, "
+            f"{len(report.errors)} rejected; {len(logged)} rows changed",
+        )

@@ -2,16 +2,19 @@
 transformers, medium-voltage users (requirements §6) and the low-voltage customers behind them.
 
 Only bandian.grid.services writes these tables (the back-office forms and the CSV loaders go
-through it).
+through it). `Change` is the history of these rows and of outage events: who changed what, when,
+field by field, written by the services through bandian.grid.history.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from bandian.accounts.models import County
-from bandian.grid.enums import AreaClass, DensityClass, MVUserKind, Ownership
+from bandian.grid.enums import AreaClass, ChangeAction, DensityClass, MVUserKind, Ownership
 
 
 class Substation(models.Model):
@@ -130,3 +133,32 @@ class LVCustomer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_no} {self.name}"
+
+
+class Change(models.Model):
+    """One recorded change of a grid row or an outage event: who (`actor`, empty for the command
+    line), when (`at`), what (`action`, and `changes`: a list of [field, old, new], values as the
+    pages show them). A row with no object summarises a whole file load or import.
+
+    Written only by bandian.grid.history, from the services; never edited."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    action = models.CharField(_("action"), max_length=10, choices=ChangeAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    at = models.DateTimeField(_("at"))
+    changes = models.JSONField(_("changes"), default=list, blank=True)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("change")
+        verbose_name_plural = _("changes")
+        indexes = [models.Index(fields=["content_type", "object_id", "at"]), models.Index(fields=["at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_repr} {self.at:%Y-%m-%d %H:%M}"

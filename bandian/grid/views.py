@@ -15,9 +15,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from bandian.accounts.models import User
-from bandian.grid import rules, services
+from bandian.grid import history, rules, services
 from bandian.grid.forms import (
     FeederForm,
     GridFilterForm,
@@ -117,7 +118,9 @@ def _require_view(request: HttpRequest) -> User:
 def index(request: HttpRequest) -> HttpResponse:
     user = _require_view(request)
     counts = [(e, e.model._default_manager.count()) for e in ENTITIES.values()]
-    return render(request, "grid/index.html", {"counts": counts, "can_edit": rules.can_edit_grid(user)})
+    recent = history.recent([e.model for e in ENTITIES.values()])
+    context = {"counts": counts, "can_edit": rules.can_edit_grid(user), "history": recent}
+    return render(request, "grid/index.html", context)
 
 
 def filtered(entity: Entity, form: GridFilterForm) -> QuerySet:
@@ -160,6 +163,22 @@ def row_list(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @login_required
+def row_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """One grid row with its change history."""
+    user = _require_view(request)
+    entity = _entity(kind)
+    obj = get_object_or_404(entity.model._default_manager.select_related(*entity.related), pk=pk)
+    context = {
+        "entity": entity,
+        "obj": obj,
+        "fields": list(zip(entity.headers, entity.cells(obj), strict=True)),
+        "history": history.history_of(obj),
+        "can_edit": rules.can_edit_county(user, obj.county_id),  # type: ignore[attr-defined]
+    }
+    return render(request, "grid/detail.html", context)
+
+
+@login_required
 def row_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse:
     """Create (no pk) or edit a grid row of a county this user may edit."""
     user = _user(request)
@@ -182,7 +201,31 @@ def row_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResp
             messages.success(request, _("已保存。"))
             return redirect("grid:list", kind=entity.slug)
     status = 400 if request.method == "POST" else 200
-    return render(request, "grid/form.html", {"entity": entity, "form": form, "instance": instance}, status=status)
+    context = {
+        "entity": entity, "form": form, "instance": instance,
+        "history": history.history_of(instance) if instance is not None else [],
+    }  # fmt: skip
+    return render(request, "grid/form.html", context, status=status)
+
+
+@login_required
+@require_POST
+def row_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Delete a grid row nothing refers to any more; its history stays."""
+    user = _user(request)
+    entity = _entity(kind)
+    if not rules.can_edit_grid(user):
+        raise PermissionDenied
+    obj = get_object_or_404(entity.model, pk=pk)
+    if not rules.can_edit_county(user, obj.county_id):  # type: ignore[attr-defined]
+        raise PermissionDenied
+    try:
+        services.grid_row_delete(row=obj, actor=user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("grid:edit", kind=entity.slug, pk=pk)
+    messages.success(request, _("已删除 %(what)s。") % {"what": obj})
+    return redirect("grid:list", kind=entity.slug)
 
 
 @login_required

@@ -8,6 +8,9 @@ row number counted from 1) and left out; the good ones are written. Interruption
 Users: a user already in the grid is checked against it (a difference is reported, the grid is
 kept); a user not in the grid is added as an MV user with no feeder. An interruption must name a
 user that is in the grid or in the users file given with it.
+
+Recorded (bandian.grid.history): each user added, and one summary row per file with its counts;
+interruption rows themselves have no page and no per-row history (an import can hold millions).
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ from typing import Any
 
 import polars as pl
 from django.db import connection, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from bandian.accounts.models import County
-from bandian.grid.enums import AreaClass
+from bandian.accounts.models import County, User
+from bandian.grid import history
+from bandian.grid.enums import AreaClass, ChangeAction
 from bandian.grid.loaders import LoadReport
 from bandian.grid.models import MVUser
 from bandian.outages.enums import OutageCause, OutageKind, Source
@@ -129,7 +133,15 @@ def _normalise_times(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(out) if out else frame
 
 
-def import_users(data: bytes, name: str, *, counties: set[str] | None, report: LoadReport) -> dict[str, str]:
+def import_users(
+    data: bytes,
+    name: str,
+    *,
+    counties: set[str] | None,
+    report: LoadReport,
+    actor: User | None = None,
+    at: dt.datetime | None = None,
+) -> dict[str, str]:
     """Add the users file's new users; returns user_id → county of every user given in it that is
     now known (new or matching the grid)."""
     table = read_table(data, name, USER_COLUMNS, report)
@@ -186,7 +198,30 @@ def import_users(data: bytes, name: str, *, counties: set[str] | None, report: L
     for i in range(0, len(new), BATCH):
         MVUser.objects.bulk_create(new[i : i + BATCH], ignore_conflicts=True)
     report.created = len(new)
+    _record_users(new, name, actor=actor, at=at or timezone.now(), report=report)
     return usable
+
+
+def _record_users(new: list[MVUser], name: str, *, actor: User | None, at: dt.datetime, report: LoadReport) -> None:
+    pks: dict[str, int] = {}
+    ids = [u.user_id for u in new]
+    for i in range(0, len(ids), 500):
+        pks.update(MVUser.objects.filter(user_id__in=ids[i : i + 500]).values_list("user_id", "pk"))
+    history.record_many(
+        MVUser,
+        (
+            (pks[u.user_id], u.user_id, ChangeAction.IMPORT, history.diff(None, history.snapshot(u)))
+            for u in new
+            if u.user_id in pks
+        ),
+        actor=actor,
+        at=at,
+        summary=name,
+    )
+    history.record_summary(
+        MVUser, action=ChangeAction.IMPORT, actor=actor, at=at,
+        summary=f"{name}: {report.created} users added, {report.updated} checked, {len(report.errors)} rejected",
+    )  # fmt: skip
 
 
 def import_interruptions(
@@ -195,15 +230,24 @@ def import_interruptions(
     *,
     users: tuple[bytes, str] | None = None,
     counties: set[str] | None = None,
+    actor: User | None = None,
+    at: dt.datetime | None = None,
 ) -> ImportReport:
     """Import a §5 interruptions file (and its users file). `counties` limits the users whose rows
-    may be written (None: every county)."""
+    may be written (None: every county); `actor` (None: the command line) and `at` (default now)
+    are recorded with the import."""
+    at = at or timezone.now()
     result = ImportReport()
     with transaction.atomic(), translation.override("en"):
         if users is not None:
             result.users = LoadReport("users")
-            import_users(users[0], users[1], counties=counties, report=result.users)
-        _import_rows(data, name, counties=counties, report=result.interruptions)
+            import_users(users[0], users[1], counties=counties, report=result.users, actor=actor, at=at)
+        report = result.interruptions
+        _import_rows(data, name, counties=counties, report=report)
+        history.record_summary(
+            Interruption, action=ChangeAction.IMPORT, actor=actor, at=at,
+            summary=f"{name}: {report.created} created, {report.updated} updated, {len(report.errors)} rejected",
+        )  # fmt: skip
     return result
 
 

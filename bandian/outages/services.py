@@ -4,6 +4,9 @@ An entered event fixes its affected MV users when it is created (those on the fe
 chosen transformers, in service at the start); restoration steps bring them back a set at a time;
 `event_expand` is the one function that writes the event's per-user Interruption rows, replacing
 them each time so they always equal what an imported file with the same facts would hold.
+
+Each public function takes the actor and the time of the change (`at=`, default now) and records
+the change on the event (bandian.grid.history) in the same transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bandian.accounts.models import User
+from bandian.grid import history
+from bandian.grid.enums import ChangeAction
 from bandian.grid.models import Feeder, MVUser, Transformer
 from bandian.outages.enums import EventScope, Source
 from bandian.outages.models import Interruption, OutageEvent, RestorationStep
@@ -63,8 +68,10 @@ def event_create(
     start: dt.datetime,
     description: str = "",
     actor: User | None,
+    at: dt.datetime | None = None,
 ) -> OutageEvent:
     """Enter an outage on a feeder, or on some of its transformers."""
+    at = at or timezone.now()
     chosen = list(transformers)
     stray = [t.code for t in chosen if t.feeder_id != feeder.pk]
     if stray:
@@ -90,6 +97,12 @@ def event_create(
         event.transformers.set(chosen)
     event.affected_users.set(affected)
     event_expand(event=event)
+    changes = history.diff(None, history.snapshot(event))
+    changes += [
+        ("transformers", None, history.shown(chosen) or None),
+        ("affected_users", None, history.shown(affected)),
+    ]
+    history.record(event, action=ChangeAction.CREATE, actor=actor, at=at, changes=[c for c in changes if c[2]])
     return event
 
 
@@ -125,8 +138,11 @@ def restoration_add(
     users: Iterable[MVUser] | None = None,
     note: str = "",
     actor: User | None,
+    recorded_at: dt.datetime | None = None,
 ) -> RestorationStep:
-    """Record that these users (None: every one still out) got supply back at `at`."""
+    """Record that these users (None: every one still out) got supply back at `at` (the change
+    itself is recorded as made at `recorded_at`, default now)."""
+    recorded_at = recorded_at or timezone.now()
     event = _lock(event)
     if event.closed_at is not None:
         raise OutageError(_("停电事件已结束，不能再添加复电步骤。"))
@@ -150,20 +166,28 @@ def restoration_add(
     step = RestorationStep.objects.create(event=event, at=at, note=note, entered_by=actor)
     step.users.set(chosen)
     event_expand(event=event)
+    changes = [("restored_at", None, history.shown(at)), ("users_restored", None, history.shown(chosen))]
+    if note:
+        changes.append(("note", None, note))
+    history.record(event, action=ChangeAction.RESTORE, actor=actor, at=recorded_at, changes=changes)
     return step
 
 
 @transaction.atomic
-def event_close(*, event: OutageEvent, actor: User | None) -> OutageEvent:
-    """Close an event whose every affected user is restored."""
+def event_close(*, event: OutageEvent, actor: User | None, at: dt.datetime | None = None) -> OutageEvent:
+    """Close an event whose every affected user is restored (at `at`, default now)."""
+    at = at or timezone.now()
     event = _lock(event)
     if event.closed_at is not None:
         raise OutageError(_("停电事件已经结束。"))
     left = event.affected_users.count() - len(restored_at(event))
     if left:
         raise OutageError(_("还有 %(n)d 个用户未复电，不能结束。") % {"n": left})
-    event.closed_at = timezone.now()
+    event.closed_at = at
     event.save(update_fields=["closed_at"])
+    history.record(
+        event, action=ChangeAction.CLOSE, actor=actor, at=at, changes=[("closed_at", None, history.shown(at))]
+    )
     return event
 
 

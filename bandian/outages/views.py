@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bandian.accounts.models import User
+from bandian.grid import history
+from bandian.grid.models import MVUser
 from bandian.outages import rules, selectors, services
 from bandian.outages.forms import EventFilterForm, EventForm, ImportForm, InterruptionFilterForm, StepForm
 from bandian.outages.importer import import_interruptions
@@ -95,6 +97,7 @@ def _detail(
         "transformers": event.transformers.order_by("code"),
         "step_form": step_form if can_record else None,
         "can_close": can_record and len(restored) == len(affected),
+        "history": history.history_of(event),
     }
     return render(request, "outages/detail.html", context, status=status)
 
@@ -159,10 +162,14 @@ def import_page(request: HttpRequest) -> HttpResponse:
         main, users = form.cleaned_data["interruptions"], form.cleaned_data["users"]
         report = import_interruptions(
             main.read(), main.name, users=(users.read(), users.name) if users else None,
-            counties=rules.recordable_county_ids(user),
+            counties=rules.recordable_county_ids(user), actor=user,
         )  # fmt: skip
     status = 400 if posted and not form.is_valid() else 200
-    return render(request, "outages/import.html", {"form": form, "report": report}, status=status)
+    context = {
+        "form": form, "report": report, "history": history.recent([Interruption, MVUser], summaries_only=True),
+        "show_object": True,
+    }  # fmt: skip
+    return render(request, "outages/import.html", context, status=status)
 
 
 @login_required
