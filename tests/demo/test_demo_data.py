@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import pathlib
 from collections import Counter
 from collections.abc import Iterator
 
@@ -20,6 +22,7 @@ from bandian.applications.services import application_clocks
 from bandian.policy.loader import active_policy
 from bandian.workdays.selectors import forget_calendar
 from tests.demo.conftest import at_demo_now
+from tests.demo.figures import demo_figures
 
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 
@@ -151,3 +154,15 @@ def test_every_chain_verifies(loaded):
     report = verify()
     assert report.problems == []
     assert report.applications == Application.objects.count()
+
+
+def test_the_small_demo_gives_the_figures_recorded_before_the_demo_moved(loaded):
+    """expected_small.json was written by tests/demo/figures.py from the small demo as the code
+    stood before the demo moved into its own app (issue 10.2); the load must still give exactly
+    these rows, states, compliance report of 2025, reliability of 2024 and approval cases."""
+    expected = json.loads((pathlib.Path(__file__).parent / "expected_small.json").read_text(encoding="utf-8"))
+    with at_demo_now():
+        actual = json.loads(json.dumps(demo_figures()))
+    for key in expected:
+        assert actual[key] == expected[key], key
+    assert actual.keys() == expected.keys()
