@@ -18,6 +18,7 @@ from django.db import transaction
 
 from bandian.workdays.models import CalendarYear, SpecialDay
 from bandian.workdays.selectors import forget_calendar
+from bandian.workdays.signals import calendar_changed
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TOP_KEYS = {"year", "source", "holidays"}
@@ -180,8 +181,15 @@ def read_arrangement(path: Path) -> Arrangement:
     return parse_arrangement(text, path=str(path))
 
 
-def calendar_year_load(*, arrangement: Arrangement) -> CalendarYear:
-    """Hold the year as the arrangement gives it, replacing what was held for it."""
+@dataclass(frozen=True)
+class YearLoaded:
+    held: CalendarYear
+    notes: list[str]  # what the apps recomputed, one sentence each (`calendar_changed` receivers)
+
+
+def calendar_year_load(*, arrangement: Arrangement) -> YearLoaded:
+    """Hold the year as the arrangement gives it, replacing what was held for it; then tell the
+    apps whose stored dates depend on the calendar (`signals.calendar_changed`)."""
     year = arrangement.year
     with transaction.atomic():
         SpecialDay.objects.filter(date__year=year).delete()
@@ -191,4 +199,5 @@ def calendar_year_load(*, arrangement: Arrangement) -> CalendarYear:
         )
         held = CalendarYear.objects.create(year=year, source=arrangement.source)
     forget_calendar()
-    return held
+    responses = calendar_changed.send(sender=CalendarYear, year=year)
+    return YearLoaded(held=held, notes=[note for _, note in responses if note])

@@ -89,18 +89,14 @@ class Command(BaseCommand):
                 f"it would {'replace' if replaced else 'add'} the year. Nothing written (--dry-run)."
             )
             return
-        calendar_year_load(arrangement=arrangement)
-        # Deadlines that ran into this year were unknown until now.
-        from bandian.applications.services import open_deadlines_refresh
-
-        refreshed = open_deadlines_refresh()
+        loaded = calendar_year_load(arrangement=arrangement)
         rows = arrangement.rows()
         holidays = sum(1 for _, kind, _ in rows if kind == SpecialDay.Kind.HOLIDAY)
         self.stdout.write(
             f"{'Replaced' if replaced else 'Loaded'} {arrangement.year} ({arrangement.source}): "
             f"{holidays} holidays, {len(rows) - holidays} make-up working days, "
             f"{get_calendar().workdays_between(dt.date(arrangement.year, 1, 1), dt.date(arrangement.year, 12, 31))} "
-            f"working days in the year. Due dates of {refreshed} open applications recomputed."
+            "working days in the year." + "".join(f" {note}" for note in loaded.notes)
         )
 
     def _show(self, year: int) -> None:
