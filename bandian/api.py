@@ -22,14 +22,12 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from bandian.accounts.api import router as accounts_router
 from bandian.applications.api import router as applications_router
-from bandian.applications.services import ServiceError, StateConflict
+from bandian.core.errors import RuleGap, ServiceError, StateConflict
 from bandian.disclosure.api import router as disclosure_router
 from bandian.permits.api import router as permits_router
 from bandian.policy.api import router as policy_router
-from bandian.policy.schema import PolicyGap
 from bandian.reliability.api import router as reliability_router
 from bandian.supervision.api import router as supervision_router
-from bandian.workdays.calendar import CalendarYearMissing
 
 logger = logging.getLogger("bandian.api")
 
@@ -110,16 +108,11 @@ def _suspicious(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _error(request, 400, _("请求被拒绝：%(e)s") % {"e": exc})
 
 
-@api.exception_handler(CalendarYearMissing)
-def _calendar_gap(request: HttpRequest, exc: CalendarYearMissing) -> HttpResponse:
-    logger.error("calendar gap: %s", exc)
-    return _error(request, 503, _("工作日历缺少 %(y)s 年的数据，请管理员导入当年的放假安排") % {"y": exc.year})
-
-
-@api.exception_handler(PolicyGap)
-def _policy_gap(request: HttpRequest, exc: PolicyGap) -> HttpResponse:
-    logger.error("policy gap: %s", exc)
-    return _error(request, 503, _("现行方案没有适用于该日期的规定：%(e)s") % {"e": exc})
+@api.exception_handler(RuleGap)
+def _rule_gap(request: HttpRequest, exc: RuleGap) -> HttpResponse:
+    # The calendar or the policy lacks a rule: an administrator's task, not the caller's mistake.
+    logger.error("%s: %s", type(exc).__name__, exc)
+    return _error(request, 503, exc.refusal())
 
 
 @api.exception_handler(Exception)

@@ -87,6 +87,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "bandian.context.site",
             ],
+            # The site's navigation, which asks every app's rules, is no app's.
+            "libraries": {"nav_tags": "bandian.nav"},
         },
     },
 ]

@@ -9,12 +9,9 @@ from ninja import Router, Schema
 
 from bandian.accounts.auth import api_auth
 from bandian.accounts.models import Role, User
+from bandian.core.schemas import ErrorOut
 
 router = Router(auth=api_auth)
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class MeOut(Schema):

@@ -25,23 +25,26 @@ from bandian.accounts.auth import api_auth
 from bandian.accounts.models import County, User
 from bandian.applications import progress as progress_lookup
 from bandian.applications import rules, schemas, services
-from bandian.applications.enums import Channel, CustomerClass, EventType, Status
+from bandian.applications.enums import Channel, EventType, Status
 from bandian.applications.models import Application, Event
 from bandian.applications.selectors import get_application_for_user, urgency
+from bandian.core.schemas import ErrorOut
+from bandian.core.time import SHANGHAI
+from bandian.policy.classes import CustomerClass
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy, PolicyGap
-from bandian.workdays.calendar import SHANGHAI, WorkCalendar
+from bandian.workdays.calendar import WorkCalendar
 from bandian.workdays.selectors import get_calendar
 
 router = Router(auth=api_auth)
 
 ERRORS: dict[int, type[Schema]] = {
-    400: schemas.ErrorOut,
-    401: schemas.ErrorOut,
-    403: schemas.ErrorOut,
-    404: schemas.ErrorOut,
-    409: schemas.ErrorOut,
-    422: schemas.ErrorOut,
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
 }
 
 
@@ -143,7 +146,7 @@ def _detail(app: Application) -> dict[str, Any]:
                 "used_workdays": 0.0,
                 "current": False,
             }
-            for stage in policy.classes[app.customer_class].steps  # type: ignore[index]
+            for stage in policy.classes[app.customer_class].steps
         ]
     return {
         **_summary(app, policy),
@@ -178,7 +181,7 @@ def _detail(app: Application) -> dict[str, Any]:
             }
             for p in clocks.pauses
         ],
-        "required_documents": list(policy.classes[app.customer_class].documents),  # type: ignore[index]
+        "required_documents": list(policy.classes[app.customer_class].documents),
         "documents": [
             {
                 "kind": d.kind,
@@ -266,7 +269,7 @@ def _progress_params(request: HttpRequest) -> tuple[str, str]:
 @router.get(
     "/progress",
     auth=None,
-    response={200: schemas.ProgressOut, 404: schemas.ErrorOut, 422: schemas.ErrorOut, 429: schemas.ErrorOut},
+    response={200: schemas.ProgressOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     summary="Public progress query (no login)",
     openapi_extra={"parameters": PROGRESS_PARAMETERS},
 )

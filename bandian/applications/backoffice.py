@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from bandian.accounts.models import User
+from bandian.accounts.rules import signed_in_user
 from bandian.applications import rules, services
 from bandian.applications.enums import Status
 from bandian.applications.forms import (
@@ -32,19 +33,17 @@ from bandian.applications.forms import (
     QueueFilterForm,
     ResumeForm,
     VisitForm,
-    label,
 )
 from bandian.applications.models import Application
 from bandian.applications.selectors import urgency
 from bandian.applications.views import (
-    REFUSALS,
     Rule,
     application_for_action,
     detail_context,
-    is_htmx,
-    refusal_text,
-    signed_in_user,
 )
+from bandian.core.errors import REFUSALS, refusal_text
+from bandian.core.text import label
+from bandian.core.views import is_htmx
 from bandian.policy.loader import active_policy
 from bandian.workdays.selectors import get_calendar
 
@@ -182,7 +181,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         {
             "app": app,
             "urgency": urgency(app, policy=policy, cal=cal, now=now).mark,
-            "class_label": label(policy.classes[app.customer_class]),  # type: ignore[index]
+            "class_label": label(policy.classes[app.customer_class]),
             "stage_label": label(policy.stages[app.current_stage]) if app.current_stage else "",
         }
         for app in page.object_list

@@ -32,9 +32,10 @@ from bandian.applications.clocks import Clocks, TimelineEvent, compute_clocks
 from bandian.applications.importer import RecordError, ingest_record
 from bandian.applications.models import Application
 from bandian.applications.services import decide_eligibility
+from bandian.core.time import SHANGHAI
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy
-from bandian.workdays.calendar import DAY, SHANGHAI, CalendarYearMissing, WorkCalendar
+from bandian.workdays.calendar import DAY, CalendarYearMissing, WorkCalendar
 from bandian.workdays.selectors import get_calendar
 
 # The instant the demo data describes: everything happened before it; applications still open
@@ -280,7 +281,7 @@ class Generator:
     # Timelines.
 
     def _limits(self, plan: _Plan) -> tuple[list[str], dict[str, int], str]:
-        rule = self.policy.classes[plan.customer_class]  # type: ignore[index]
+        rule = self.policy.classes[plan.customer_class]
         limit = self.policy.limit_for(plan.customer_class, plan.submitted_at.date())
         return list(rule.steps), dict(limit.steps), rule.clock
 
@@ -438,7 +439,7 @@ class Generator:
         return _Plan(cls, county, urban, kw, kv, submitted, scenario)
 
     def _record(self, plan: _Plan, events: list[dict[str, Any]], *, applicant_id: str, address: str) -> dict[str, Any]:
-        documents = list(self.policy.classes[plan.customer_class].documents)  # type: ignore[index]
+        documents = list(self.policy.classes[plan.customer_class].documents)
         return {
             "no": "",  # numbered once every record is drawn, in order of submission
             "customer_class": str(plan.customer_class),

@@ -1,13 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class CustomerClass(models.TextChoices):
-    RESIDENTIAL = "residential", _("居民用户")
-    LV_SANLING = "lv_sanling", _("低压小微企业（三零）")
-    LV_GENERAL = "lv_general", _("低压非居民用户")
-    HV_SINGLE = "hv_single", _("高压单电源用户")
-    HV_DUAL = "hv_dual", _("高压双电源用户")
+# Defined once, with the policy whose classes it names; importable from here as before.
+from bandian.policy.classes import CustomerClass as CustomerClass
 
 
 class Status(models.TextChoices):

@@ -6,17 +6,16 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from bandian.accounts.forms import ID_NUMBER_RE
 from bandian.accounts.models import County
 from bandian.accounts.phones import normalise_phone, valid_mobile
 from bandian.applications import progress
-from bandian.applications.enums import CustomerClass
+from bandian.core.text import label
 from bandian.policy import voltages
+from bandian.policy.classes import CustomerClass
 from bandian.policy.loader import active_policy
-from bandian.policy.schema import Labelled
 
 # What the applicant picks: low-voltage non-residential is one choice; whether it is served
 # under 三零 (lv_sanling) or not (lv_general) is decided by the system on submission.
@@ -33,11 +32,6 @@ LOW_VOLTAGE_CHOICES = [(str(v), _LOW_VOLTAGE_NAMES[v]) for v in voltages.LOW_VOL
 HIGH_VOLTAGE_CHOICES = [(str(v), f"{v} kV") for v in voltages.HIGH_VOLTAGES]
 VOLTAGE_CHOICES = [(_("低压"), LOW_VOLTAGE_CHOICES), (_("高压"), HIGH_VOLTAGE_CHOICES)]
 AREA_CHOICES = [("urban", _("城区")), ("rural", _("农村"))]
-
-
-def label(item: Labelled) -> str:
-    """A policy label in the language of the request."""
-    return item.en if (get_language() or "").startswith("en") else item.zh
 
 
 def service_class(choice: str) -> str:

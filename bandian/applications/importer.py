@@ -25,9 +25,10 @@ from bandian.accounts.models import County, User
 from bandian.applications import services
 from bandian.applications.enums import INTERCHANGE_TYPES, Channel, EventType, Status
 from bandian.applications.models import Application
+from bandian.core.time import SHANGHAI
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy, PolicyGap
-from bandian.workdays.calendar import SHANGHAI, CalendarYearMissing
+from bandian.workdays.calendar import CalendarYearMissing
 
 REQUIRED_FIELDS = (
     "no",

@@ -41,8 +41,8 @@ from bandian.applications.timeline import (
     head_problem,
     heads_digest,
 )
+from bandian.core.time import SHANGHAI
 from bandian.forking import fork_pool
-from bandian.workdays.calendar import SHANGHAI
 
 # Every stored column of Event, in the order the stream reads them. `id` is read to place events
 # against an anchor; it is not hashed (it is the database's, and a restore may renumber it).

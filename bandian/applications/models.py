@@ -5,7 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from bandian.accounts.models import County
-from bandian.applications.enums import Channel, CustomerClass, EventType, Status
+from bandian.applications.enums import Channel, EventType, Status
+from bandian.policy.classes import CustomerClass
 
 
 class Application(models.Model):

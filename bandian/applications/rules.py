@@ -2,49 +2,26 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from bandian.accounts.models import Role, User
+from bandian.accounts.rules import COUNTY_ROLES, AnyUser, acting_as, can_supervise, has_role, is_county_staff
 from bandian.applications.models import Application
 
-AnyUser = User | AnonymousUser
-
 # Roles that handle applications in the back office, limited to their county.
-HANDLING_ROLES = {Role.CUSTOMER_MANAGER, Role.PROJECT_MANAGER}
-COUNTY_ROLES = {Role.CUSTOMER_MANAGER, Role.PROJECT_MANAGER, Role.COUNTER}
-
-
-def _as(user: AnyUser, *roles: str) -> User | None:
-    """The signed-in, active user if they have one of these roles."""
-    if isinstance(user, User) and user.is_active and user.role in roles:
-        return user
-    return None
-
-
-def _is(user: AnyUser, *roles: str) -> bool:
-    return _as(user, *roles) is not None
-
-
-def _county_staff(user: AnyUser, roles: set[Role], county_id: str | None) -> bool:
-    staff = _as(user, *roles)
-    return staff is not None and staff.county_id is not None and staff.county_id == county_id
-
-
-def is_admin(user: AnyUser) -> bool:
-    return isinstance(user, User) and user.is_active and (user.is_superuser or user.role == Role.ADMIN)
+HANDLING_ROLES = frozenset({Role.CUSTOMER_MANAGER, Role.PROJECT_MANAGER})
 
 
 def visible_applications(user: AnyUser) -> QuerySet[Application]:
     """Every application this user may read."""
     if not isinstance(user, User) or not user.is_active:
         return Application.objects.none()
-    if is_admin(user) or _is(user, Role.SUPERVISOR):
+    if can_supervise(user):
         return Application.objects.all()
-    staff = _as(user, *COUNTY_ROLES)
+    staff = acting_as(user, *COUNTY_ROLES)
     if staff is not None and staff.county_id:
         return Application.objects.filter(county_id=staff.county_id)
-    if _is(user, Role.APPLICANT):
+    if has_role(user, Role.APPLICANT):
         return Application.objects.filter(applicant=user)
     return Application.objects.none()
 
@@ -55,34 +32,28 @@ def can_view(user: AnyUser, app: Application) -> bool:
 
 def can_edit_as_applicant(user: AnyUser, app: Application) -> bool:
     """Upload documents, submit, withdraw: the applicant, or the counter clerk who entered it."""
-    if _is(user, Role.APPLICANT):
+    if has_role(user, Role.APPLICANT):
         return app.applicant_id == user.pk
-    return _county_staff(user, {Role.COUNTER}, app.county_id) and app.entered_by_id == user.pk
+    return is_county_staff(user, app.county_id, roles=frozenset({Role.COUNTER})) and app.entered_by_id == user.pk
 
 
 def can_handle(user: AnyUser, app: Application) -> bool:
     """Complete steps, pause, resume, cancel: the county's customer and project managers."""
-    return _county_staff(user, HANDLING_ROLES, app.county_id)
+    return is_county_staff(user, app.county_id, roles=HANDLING_ROLES)
 
 
 def can_record_visit(user: AnyUser, app: Application) -> bool:
-    return _county_staff(user, COUNTY_ROLES, app.county_id)
+    return is_county_staff(user, app.county_id)
 
 
 def can_enter_for_others(user: AnyUser) -> bool:
     """Counter staff enter applications for people who come in (the channel is recorded)."""
-    counter = _as(user, Role.COUNTER)
-    return counter is not None and counter.county_id is not None
+    return is_county_staff(user, roles=frozenset({Role.COUNTER}))
 
 
 def can_apply(user: AnyUser) -> bool:
-    return _is(user, Role.APPLICANT)
+    return has_role(user, Role.APPLICANT)
 
 
 def has_work_queue(user: AnyUser) -> bool:
-    staff = _as(user, *COUNTY_ROLES)
-    return staff is not None and staff.county_id is not None
-
-
-def can_supervise(user: AnyUser) -> bool:
-    return _is(user, Role.SUPERVISOR) or is_admin(user)
+    return is_county_staff(user)

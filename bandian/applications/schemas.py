@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
-CustomerClassCode = Literal["residential", "lv_sanling", "lv_general", "hv_single", "hv_dual"]
+from bandian.policy.classes import CustomerClass
 
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
@@ -49,7 +49,7 @@ AppNo = Annotated[str, Field(min_length=1, max_length=32), AfterValidator(_stora
 
 
 class ApplicationCreateIn(Schema):
-    customer_class: CustomerClassCode
+    customer_class: CustomerClass
     county: str = Field(pattern=r"^[0-9]{6}$", description="the county's six-digit adcode, e.g. 522601")
     urban: bool
     address: Text = Field(min_length=1, max_length=200)
@@ -105,10 +105,6 @@ class DocumentKindIn(Schema):
 
 
 # Outputs.
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class StepOut(Schema):

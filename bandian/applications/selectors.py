@@ -8,12 +8,13 @@ from typing import Literal
 
 from django.http import Http404
 
+from bandian.accounts.rules import AnyUser
 from bandian.applications import rules
 from bandian.applications.enums import Status
 from bandian.applications.models import Application
-from bandian.applications.rules import AnyUser
+from bandian.core.time import SHANGHAI
 from bandian.policy.schema import Policy, PolicyGap
-from bandian.workdays.calendar import DAY, SHANGHAI, CalendarYearMissing, WorkCalendar
+from bandian.workdays.calendar import DAY, CalendarYearMissing, WorkCalendar
 
 
 def get_application_for_user(user: AnyUser, no: str) -> Application:

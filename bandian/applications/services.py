@@ -30,35 +30,24 @@ from django.utils.translation import gettext as _
 from bandian.accounts.models import County, Role, User
 from bandian.accounts.phones import normalise_phone, valid_mobile
 from bandian.applications.clocks import Clocks, TimelineEvent, compute_clocks
-from bandian.applications.enums import Channel, CustomerClass, EventType, Status
+from bandian.applications.enums import Channel, EventType, Status
 from bandian.applications.models import Application, Document, Event, Sequence
 from bandian.applications.timeline import GENESIS, chain_hash, event_content
+from bandian.core.errors import NotYourCounty, ServiceError, StateConflict
 from bandian.core.identity import applicant_ref
+from bandian.core.time import SHANGHAI
 from bandian.core.uploads import ALLOWED_CONTENT, UploadRefused, checked_file, read_upload, safe_name
 from bandian.notify.services import notify
 from bandian.policy import voltages
+from bandian.policy.classes import CustomerClass
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy, ZeroInvestmentRule
-from bandian.workdays.calendar import SHANGHAI
 from bandian.workdays.selectors import get_calendar
 
 # The standard voltages (GB/T 156-2017; bandian/policy/voltages.py says where they come from).
 LOW_VOLTAGES = set(voltages.LOW_VOLTAGES)
 HIGH_VOLTAGES = set(voltages.HIGH_VOLTAGES)
 NATIVE_NUMBER = re.compile(r"^QDN-(\d{4})-(\d{6})$")
-
-
-class ServiceError(Exception):
-    """A request the rules refuse; the message is for the person who asked."""
-
-
-class NotYourCounty(ServiceError):
-    """Refused because the county is not the acting staff member's own (the API answers 403)."""
-
-
-class StateConflict(ServiceError):
-    """Refused because of the application's current state (already submitted, paused, closed…):
-    the request itself may be fine at another moment. The API answers 409 for these, 400 for the rest."""
 
 
 # Reading the timeline.
@@ -82,7 +71,7 @@ def compute_app_clocks(
 ) -> Clocks:
     """The clocks of an application from its events (in seq order), with the limit in force on the
     day its clock started (the first submission)."""
-    rule = policy.classes[app.customer_class]  # type: ignore[index]
+    rule = policy.classes[app.customer_class]
     start = app.clock_started_at or app.submitted_at or submitted_at
     limit = policy.limit_for(app.customer_class, (start or now).astimezone(SHANGHAI).date())
     return compute_clocks(
@@ -209,7 +198,7 @@ def _check_state(app: Application, type: EventType, *, policy: Policy, stage: st
     if type == EventType.SUBMITTED:
         if app.status != Status.DRAFT:
             raise StateConflict(_("申请已经提交"))
-        required = policy.classes[app.customer_class].documents  # type: ignore[index]
+        required = policy.classes[app.customer_class].documents
         have = set(app.documents.values_list("kind", flat=True))
         missing = [policy.documents[d].zh for d in required if d not in have]
         if missing:
@@ -227,7 +216,7 @@ def _check_state(app: Application, type: EventType, *, policy: Policy, stage: st
     if app.status in Status.closed_states():
         raise StateConflict(_("该申请已结束"))
     if type == EventType.STAGE_COMPLETED:
-        steps = policy.classes[app.customer_class].steps  # type: ignore[index]
+        steps = policy.classes[app.customer_class].steps
         if stage not in steps:
             raise ServiceError(_("本类别没有“%(s)s”环节") % {"s": stage})
         if app.status == Status.PAUSED:
@@ -513,7 +502,7 @@ def application_create(
         raise ServiceError(_("该县市不在本方案范围内"))
     if capacity_kw is None or capacity_kw <= 0:
         raise ServiceError(_("报装容量必须大于 0"))
-    voltage = policy.classes[customer_class].voltage  # type: ignore[index]
+    voltage = policy.classes[customer_class].voltage
     if voltage == "low" and voltage_kv not in LOW_VOLTAGES:
         raise ServiceError(_("低压用户的电压等级应为 0.22、0.38 或 0.4 kV"))
     if voltage == "high" and voltage_kv not in HIGH_VOLTAGES:
@@ -585,7 +574,7 @@ def application_enter_at_counter(
 def document_upload(*, application: Application, kind: str, upload: UploadedFile, actor: User) -> Document:
     """Store one of the documents the policy names for the class, checked by content."""
     policy = active_policy()
-    allowed = policy.classes[application.customer_class].documents  # type: ignore[index]
+    allowed = policy.classes[application.customer_class].documents
     if kind not in allowed:
         raise ServiceError(_("本类别只需提交：%(docs)s") % {"docs": "、".join(policy.documents[d].zh for d in allowed)})
     content, mime = checked_upload(upload)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bandian.accounts.models import User
+from bandian.accounts.rules import signed_in_user
 from bandian.applications import progress as progress_lookup
 from bandian.applications import rules, services
 from bandian.applications.enums import Channel, EventType, Status
@@ -33,37 +33,16 @@ from bandian.applications.forms import (
     ResumeForm,
     VisitForm,
     WithdrawForm,
-    label,
 )
 from bandian.applications.models import Application, Document, Event
 from bandian.applications.selectors import get_application_for_user
+from bandian.core.errors import REFUSALS, refusal_text
+from bandian.core.text import label
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy, PolicyGap
 from bandian.workdays.calendar import CalendarYearMissing
 
 Rule = Callable[[Any, Application], bool]
-
-
-# What a service may refuse with: its own refusals, and the gaps of the calendar or the policy
-# (a deadline past the last year the calendar holds): shown to the person, never a 500.
-REFUSALS = (services.ServiceError, CalendarYearMissing, PolicyGap)
-
-
-def refusal_text(exc: Exception) -> str:
-    if isinstance(exc, CalendarYearMissing):
-        return _("工作日历缺少 %(y)s 年的数据，请管理员导入当年的放假安排") % {"y": exc.year}
-    if isinstance(exc, PolicyGap):
-        return _("现行方案没有适用于该日期的规定：%(e)s") % {"e": exc}
-    return str(exc)
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
-def signed_in_user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def application_for_action(request: HttpRequest, no: str, allowed: Rule) -> Application:
@@ -132,7 +111,7 @@ def _document_rows(app: Application, policy: Policy) -> list[dict[str, Any]]:
     # Records loaded from another system list the documents handed in, without their files.
     submitted = app.events.filter(type=EventType.SUBMITTED).values_list("data", flat=True).first() or {}
     listed = set(submitted.get("documents") or [])
-    rule = policy.classes[app.customer_class]  # type: ignore[index]
+    rule = policy.classes[app.customer_class]
     return [
         {"kind": kind, "label": label(policy.documents[kind]), "doc": have.get(kind), "listed": kind in listed}
         for kind in rule.documents
@@ -145,7 +124,7 @@ def documents(request: HttpRequest, no: str) -> HttpResponse:
     app = application_for_action(request, no, rules.can_edit_as_applicant)
     policy = active_policy()
     errors: dict[str, str] = {}
-    kinds = policy.classes[app.customer_class].documents  # type: ignore[index]
+    kinds = policy.classes[app.customer_class].documents
     if request.method == "POST":
         uploaded = 0
         for kind in kinds:
@@ -230,7 +209,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 def _steps(app: Application, policy: Policy, clocks: Any) -> list[dict[str, Any]]:
-    rule = policy.classes[app.customer_class]  # type: ignore[index]
+    rule = policy.classes[app.customer_class]
     by_stage = {s.stage: s for s in clocks.stages} if clocks else {}
     rows = []
     for stage in rule.steps:
@@ -291,7 +270,7 @@ def detail_context(request: HttpRequest, app: Application, bound: dict[str, Any]
     user = request.user
     clocks = _clocks_or_none(app)
     events = list(app.events.select_related("actor").order_by("seq"))
-    rule = policy.classes[app.customer_class]  # type: ignore[index]
+    rule = policy.classes[app.customer_class]
     open_ = app.status in Status.open_states()
     return {
         "app": app,
@@ -371,7 +350,7 @@ def progress(request: HttpRequest) -> HttpResponse:
             clocks = _clocks_or_none(app)
             result = {
                 "app": app,
-                "class_label": label(policy.classes[app.customer_class]),  # type: ignore[index]
+                "class_label": label(policy.classes[app.customer_class]),
                 "steps": _steps(app, policy, clocks),
                 "clocks": clocks,
             }

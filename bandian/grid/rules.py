@@ -6,32 +6,18 @@ edit everything; utility staff and supervisors read it; everyone else is refused
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AnonymousUser
-
-from bandian.accounts.models import Role, User
-
-AnyUser = User | AnonymousUser
+from bandian.accounts.models import Role
+from bandian.accounts.rules import AnyUser, has_role, is_admin
 
 VIEW_ROLES = {Role.CUSTOMER_MANAGER, Role.PROJECT_MANAGER, Role.COUNTER, Role.SUPERVISOR, Role.GRID_OPERATOR}
 
 
-def _active(user: AnyUser) -> User | None:
-    return user if isinstance(user, User) and user.is_active else None
-
-
-def is_admin(user: AnyUser) -> bool:
-    active = _active(user)
-    return active is not None and (active.is_superuser or active.role == Role.ADMIN)
-
-
 def is_grid_operator(user: AnyUser) -> bool:
-    active = _active(user)
-    return active is not None and active.role == Role.GRID_OPERATOR
+    return has_role(user, Role.GRID_OPERATOR)
 
 
 def can_view_grid(user: AnyUser) -> bool:
-    active = _active(user)
-    return active is not None and (is_admin(active) or active.role in VIEW_ROLES)
+    return is_admin(user) or has_role(user, *VIEW_ROLES)
 
 
 def can_edit_grid(user: AnyUser) -> bool:

@@ -26,13 +26,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from bandian.accounts.models import County, User
+from bandian.core.time import SHANGHAI, SHANGHAI_NAME
 from bandian.grid import history
 from bandian.grid.enums import AreaClass, ChangeAction
 from bandian.grid.loaders import LoadReport
 from bandian.grid.models import MVUser
 from bandian.outages.enums import OutageCause, OutageKind, Source
 from bandian.outages.models import Interruption, OutageEvent
-from bandian.workdays.calendar import SHANGHAI
 
 BATCH = 2000
 USER_COLUMNS = ["user_id", "area_class", "county", "in_service_from", "in_service_to"]
@@ -128,7 +128,7 @@ def _normalise_times(frame: pl.DataFrame) -> pl.DataFrame:
         if isinstance(dtype, pl.Datetime):
             col = pl.col(name)
             if dtype.time_zone is None:
-                col = col.dt.replace_time_zone("Asia/Shanghai", ambiguous="earliest")
+                col = col.dt.replace_time_zone(SHANGHAI_NAME, ambiguous="earliest")
             out.append(col.dt.convert_time_zone("UTC"))
     return frame.with_columns(out) if out else frame
 

@@ -21,12 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bandian.accounts.models import User
+from bandian.core.time import SHANGHAI
 from bandian.grid import history
 from bandian.grid.enums import ChangeAction
 from bandian.grid.models import Feeder, MVUser, Transformer
 from bandian.outages.enums import EventScope, Source
 from bandian.outages.models import Interruption, OutageEvent, RestorationStep
-from bandian.workdays.calendar import SHANGHAI
 
 
 class OutageError(Exception):

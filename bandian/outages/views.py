@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bandian.accounts.models import User
+from bandian.core.time import year_bounds
 from bandian.grid import history
 from bandian.grid.models import MVUser
 from bandian.outages import rules, selectors, services
@@ -21,7 +22,6 @@ from bandian.outages.forms import EventFilterForm, EventForm, ImportForm, Interr
 from bandian.outages.importer import import_interruptions
 from bandian.outages.models import Interruption, OutageEvent
 from bandian.outages.services import OutageError
-from bandian.reliability.engine import year_bounds
 
 PAGE_SIZE = 50
 

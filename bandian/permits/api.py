@@ -27,8 +27,9 @@ from ninja.responses import Status as Reply
 from bandian.accounts.auth import api_auth
 from bandian.accounts.models import User
 from bandian.applications import rules as app_rules
-from bandian.applications.schemas import ErrorOut
 from bandian.applications.selectors import get_application_for_user
+from bandian.core.schemas import ErrorOut
+from bandian.core.time import SHANGHAI
 from bandian.permits import rules, selectors, services
 from bandian.permits.models import (
     ApprovalCase,
@@ -53,7 +54,6 @@ from bandian.permits.schemas import (
     WithdrawIn,
 )
 from bandian.policy.loader import active_policy
-from bandian.workdays.calendar import SHANGHAI
 
 router = Router(auth=api_auth)
 

@@ -39,6 +39,7 @@ from bandian.applications import demo as app_demo
 from bandian.applications import services as app_services
 from bandian.applications.enums import EventType, Status
 from bandian.applications.models import Application, Event
+from bandian.core.time import SHANGHAI
 from bandian.permits.models import (
     ApprovalCase,
     CaseLog,
@@ -53,7 +54,7 @@ from bandian.permits.pdf import FontMissing, case_document, check_font
 from bandian.permits.services import deadline, departments_sync
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy
-from bandian.workdays.calendar import DAY, SHANGHAI, WorkCalendar
+from bandian.workdays.calendar import DAY, WorkCalendar
 from bandian.workdays.selectors import get_calendar
 
 SEED = 20210713 + 4

@@ -9,7 +9,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from bandian.applications.forms import label
+from bandian.core.text import label
 from bandian.policy import voltages
 from bandian.policy.loader import active_policy
 

@@ -13,11 +13,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from bandian.accounts.models import Department
+from bandian.core.time import year_bounds
 from bandian.permits.models import PermitItem
 from bandian.permits.stats import ApprovalStats, ItemRow, approval_stats
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy
-from bandian.workdays.calendar import SHANGHAI, WorkCalendar
+from bandian.workdays.calendar import WorkCalendar
 from bandian.workdays.selectors import get_calendar
 
 ROW_FIELDS = (
@@ -35,10 +36,6 @@ ROW_FIELDS = (
     "case__restoration_due_at",
     "restoration_confirmed_at",
 )
-
-
-def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
-    return dt.datetime(year, 1, 1, tzinfo=SHANGHAI), dt.datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
 
 
 def item_rows(year: int) -> list[ItemRow]:

@@ -14,9 +14,9 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from bandian.accounts.models import Role, User
+from bandian.accounts.rules import AnyUser, can_supervise, is_county_staff
 from bandian.applications import rules as app_rules
 from bandian.applications.models import Application
-from bandian.applications.rules import AnyUser
 from bandian.permits.models import ApprovalCase, PermitItem
 
 
@@ -35,12 +35,12 @@ def visible_cases(user: AnyUser) -> QuerySet[ApprovalCase]:
     """Every case this user may read (applicants: none; they see the status on their application)."""
     if not isinstance(user, User) or not user.is_active:
         return ApprovalCase.objects.none()
-    if app_rules.can_supervise(user):
+    if can_supervise(user):
         return ApprovalCase.objects.all()
     dept = department_of(user)
     if dept is not None:
         return ApprovalCase.objects.filter(pk__in=PermitItem.objects.filter(department_id=dept).values("case_id"))
-    if user.role in app_rules.COUNTY_ROLES and user.county_id:
+    if is_county_staff(user):
         return ApprovalCase.objects.filter(application__county_id=user.county_id)
     return ApprovalCase.objects.none()
 
@@ -74,4 +74,4 @@ def has_permit_queue(user: AnyUser) -> bool:
 
 def can_list_cases(user: AnyUser) -> bool:
     """The case list: county staff, departments, supervisors."""
-    return app_rules.can_supervise(user) or is_department_user(user) or app_rules.has_work_queue(user)
+    return can_supervise(user) or is_department_user(user) or is_county_staff(user)

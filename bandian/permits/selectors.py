@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from bandian.applications.rules import AnyUser
+from bandian.accounts.rules import AnyUser
 from bandian.permits import rules
 from bandian.permits.models import ApprovalCase, CaseStatus, ItemStatus, PermitItem
 

@@ -24,7 +24,7 @@ from bandian.accounts.models import County, Department, User
 from bandian.applications import services as app_services
 from bandian.applications.enums import Status
 from bandian.applications.models import Application
-from bandian.applications.services import ServiceError, StateConflict
+from bandian.core.errors import ServiceError, StateConflict
 from bandian.core.uploads import ALLOWED_CONTENT, safe_name
 from bandian.notify.services import notify
 from bandian.permits.departments import department_code, sync_departments

@@ -32,7 +32,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bandian.workdays.calendar import DAY, SHANGHAI, WorkCalendar
+from bandian.core.time import SHANGHAI
+from bandian.workdays.calendar import DAY, WorkCalendar
 
 DECIMALS = 3
 SHARE_DECIMALS = 4

@@ -19,9 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from bandian.accounts.rules import signed_in_user
 from bandian.applications.enums import Status
 from bandian.applications.selectors import get_application_for_user
-from bandian.applications.views import REFUSALS, refusal_text, signed_in_user
+from bandian.core.errors import REFUSALS, refusal_text
 from bandian.permits import rules, selectors, services
 from bandian.permits.forms import CaseOpenForm, DecisionForm, NoteForm, SupplementForm, WithdrawForm
 from bandian.permits.models import ApprovalCase, CaseMaterial, CasePath, CaseStatus, ItemStatus, PermitItem

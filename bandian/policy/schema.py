@@ -10,11 +10,13 @@ import datetime as dt
 import itertools
 from typing import Annotated, Literal
 
+from django.utils.translation import gettext
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from bandian.core.errors import RuleGap
+from bandian.policy.classes import CustomerClass
 from bandian.policy.voltages import is_low_voltage
 
-CustomerClass = Literal["residential", "lv_sanling", "lv_general", "hv_single", "hv_dual"]
 ClockName = Literal["full_process", "utility", "approval"]
 AreaClass = Literal["central", "urban", "town", "rural"]
 # Codes of pause reasons, documents and stages: they are stored and exchanged (requirements §5).
@@ -213,7 +215,7 @@ class Policy(Strict):
     pause_reasons: dict[Code, Labelled] = Field(min_length=1)
     documents: dict[Code, Labelled] = Field(min_length=1)
     stages: dict[Code, Labelled] = Field(min_length=1)
-    classes: dict[CustomerClass, ClassRule]
+    classes: dict[str, ClassRule]  # keyed by CustomerClass, every one of them
     approval: Approval
     permits: Permits
     sanling: Sanling
@@ -233,7 +235,11 @@ class Policy(Strict):
 
     @model_validator(mode="after")
     def references(self) -> Policy:
-        missing_classes = {"residential", "lv_sanling", "lv_general", "hv_single", "hv_dual"} - set(self.classes)
+        for code in self.classes:
+            if code not in CustomerClass.values:
+                known = ", ".join(CustomerClass.values)
+                raise RuleError(("classes", code), f"not a customer class (the classes are {known})")
+        missing_classes = set(CustomerClass.values) - set(self.classes)
         if missing_classes:
             raise RuleError(("classes",), f"missing {', '.join(sorted(missing_classes))}")
         for code, rule in self.classes.items():
@@ -271,7 +277,7 @@ class Policy(Strict):
     # Lookups the rest of the code uses.
 
     def limit_for(self, customer_class: str, submitted_on: dt.date) -> Limit:
-        rule = self.classes[customer_class]  # type: ignore[index]
+        rule = self.classes[customer_class]
         limit = rule.limit_on(submitted_on)
         if limit is None:
             raise PolicyGap(f"policy {self.policy.name} sets no limit for {customer_class} on {submitted_on}")
@@ -297,5 +303,8 @@ class Policy(Strict):
         return next((t for t in self.reliability if t.applies_to(year)), None)
 
 
-class PolicyGap(LookupError):
+class PolicyGap(RuleGap):
     """The policy has no rule for the case asked about."""
+
+    def refusal(self) -> str:
+        return gettext("现行方案没有适用于该日期的规定：%(e)s") % {"e": self}

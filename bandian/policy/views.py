@@ -7,16 +7,12 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from bandian.core.text import label
 from bandian.policy.loader import active_policy
-from bandian.policy.schema import Labelled, Policy
-
-
-def _label(item: Labelled) -> str:
-    return item.en if (get_language() or "").startswith("en") else item.zh
+from bandian.policy.schema import Policy
 
 
 def _clock(name: str) -> str:
@@ -33,14 +29,14 @@ def _period(start: dt.date, end: dt.date | None) -> str:
 
 def policy_context(policy: Policy) -> dict[str, Any]:
     """What the page shows, with every code turned into its label."""
-    stages = {code: _label(stage) for code, stage in policy.stages.items()}
-    documents = {code: _label(doc) for code, doc in policy.documents.items()}
+    stages = {code: label(stage) for code, stage in policy.stages.items()}
+    documents = {code: label(doc) for code, doc in policy.documents.items()}
     classes = []
     for code, rule in policy.classes.items():
         classes.append(
             {
                 "code": code,
-                "label": _label(rule),
+                "label": label(rule),
                 "voltage": _("低压") if rule.voltage == "low" else _("高压 10(20) kV"),
                 "clock": _clock(rule.clock),
                 "limits": [
@@ -60,7 +56,7 @@ def policy_context(policy: Policy) -> dict[str, Any]:
         )
     zero_investment = [
         {
-            "label": _label(rule),
+            "label": label(rule),
             "counties": [policy.counties[c] for c in rule.counties] or [_("全州各县（市）")],
             "area": {True: _("城区"), False: _("农村地区"), None: _("城区和农村")}[rule.urban],
             "max_kw": rule.max_kw,
@@ -82,7 +78,7 @@ def policy_context(policy: Policy) -> dict[str, Any]:
         "classes": classes,
         "zero_investment": zero_investment,
         "reliability": reliability,
-        "pause_reasons": [(code, _label(reason)) for code, reason in policy.pause_reasons.items()],
+        "pause_reasons": [(code, label(reason)) for code, reason in policy.pause_reasons.items()],
         "warning_percent": round(policy.counting.warning_share * 100),
     }
 

@@ -37,6 +37,7 @@ from django.db import transaction
 
 from bandian.accounts.models import County, Role, User
 from bandian.applications import demo as app_demo
+from bandian.core.time import SHANGHAI, year_bounds
 from bandian.grid.enums import MVUserKind, Ownership
 from bandian.grid.models import Feeder, LVCustomer, MVUser, Substation, Transformer
 from bandian.outages import services as outage_services
@@ -44,7 +45,7 @@ from bandian.outages.enums import OutageCause, OutageKind, Source
 from bandian.outages.models import Interruption
 from bandian.policy.loader import active_policy
 from bandian.reliability import engine
-from bandian.reliability.engine import AREA_CLASSES, SHANGHAI
+from bandian.reliability.engine import AREA_CLASSES
 
 SEED = 20_211_231
 NOW = app_demo.DEMO_NOW
@@ -166,7 +167,7 @@ def story_hours(area: str, year: int) -> float:
 
 
 def _period(year: int) -> tuple[dt.datetime, dt.datetime]:
-    start, end = engine.year_bounds(year)
+    start, end = year_bounds(year)
     return start, min(end, NOW)
 
 
@@ -506,7 +507,7 @@ class Generator:
             for year in YEARS:
                 start, end = _period(year)
                 report = engine.compute(users, rows, start=start, end=end)
-                share = (end - start) / (engine.year_bounds(year)[1] - start)
+                share = (end - start) / (year_bounds(year)[1] - start)
                 for area in AREA_CLASSES:
                     got = report.by_area[area].saidi_hours
                     if got:

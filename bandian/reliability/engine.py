@@ -39,11 +39,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from bandian.core.time import SHANGHAI, year_bounds
+
 AREA_CLASSES = ("central", "urban", "town", "rural")
 KINDS = ("planned", "fault")
 CAUSES = ("internal", "external", "rationing")
@@ -94,11 +94,6 @@ CSV_FIELDS = (
     *(f"cemi_{n}" for n in CEMI_N),
     *FIELDS[FIELDS.index("cemi") + 1 :],
 )
-
-
-def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
-    """The year in Asia/Shanghai, as [start, end) instants."""
-    return dt.datetime(year, 1, 1, tzinfo=SHANGHAI), dt.datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,9 @@ from typing import Any
 
 import polars as pl
 
+from bandian.core.time import SHANGHAI_NAME
 from bandian.reliability.engine import AREA_CLASSES, CAUSES, INTERRUPTIONS_SCHEMA, KINDS, USERS_SCHEMA
 
-SHANGHAI = "Asia/Shanghai"
 SHOWN = 50  # problems spelt out in the message; the rest are counted
 KEPT = 1000  # problems kept on the exception
 
@@ -218,7 +218,7 @@ def _timestamp(dtype: pl.DataType, col: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]
     if isinstance(dtype, pl.Datetime):
         value = pl.col(col).cast(pl.Datetime("us", dtype.time_zone))
         if dtype.time_zone is None:
-            value = value.dt.replace_time_zone(SHANGHAI, ambiguous="earliest", non_existent="null")
+            value = value.dt.replace_time_zone(SHANGHAI_NAME, ambiguous="earliest", non_existent="null")
         return value.dt.convert_time_zone("UTC"), pl.lit(False), pl.lit("")
     text = pl.when(_missing(_text(col))).then(None).otherwise(_text(col))
     parsed = pl.col(f"_parsed_{col}")
@@ -286,7 +286,7 @@ def parse_timestamps(text: pl.Series) -> pl.Series:
         pl.when(naive)
         .then(
             (pl.col("head") + pl.duration(microseconds=pl.col("adjust") - _NAIVE))
-            .dt.replace_time_zone(SHANGHAI, ambiguous="earliest", non_existent="null")
+            .dt.replace_time_zone(SHANGHAI_NAME, ambiguous="earliest", non_existent="null")
             .dt.convert_time_zone("UTC")
         )
         .otherwise((pl.col("head").dt.epoch("us") + pl.col("adjust")).cast(pl.Datetime("us", "UTC")))
@@ -302,7 +302,7 @@ def parse_timestamps(text: pl.Series) -> pl.Series:
                     if aware
                     else pl.col("s")
                     .str.to_datetime(fmt, strict=False, time_unit="us")
-                    .dt.replace_time_zone(SHANGHAI, ambiguous="earliest", non_existent="null")
+                    .dt.replace_time_zone(SHANGHAI_NAME, ambiguous="earliest", non_existent="null")
                     .dt.convert_time_zone("UTC")
                     for fmt, aware in _SLOW_FORMATS
                 )

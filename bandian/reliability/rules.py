@@ -7,13 +7,11 @@ are refused.
 
 from __future__ import annotations
 
-from bandian.accounts.models import Role, User
-from bandian.applications.rules import AnyUser, is_admin
+from bandian.accounts.models import Role
+from bandian.accounts.rules import AnyUser, has_role, is_admin
 
 VIEW_ROLES = {Role.SUPERVISOR, Role.CUSTOMER_MANAGER, Role.PROJECT_MANAGER, Role.COUNTER, Role.GRID_OPERATOR}
 
 
 def can_view_reliability(user: AnyUser) -> bool:
-    if not isinstance(user, User) or not user.is_active:
-        return False
-    return is_admin(user) or user.role in VIEW_ROLES
+    return is_admin(user) or has_role(user, *VIEW_ROLES)

@@ -14,12 +14,13 @@ import polars as pl
 from django.core.cache import cache
 from django.db.models import Count, Max
 
+from bandian.core.time import SHANGHAI, year_bounds
 from bandian.grid.models import Feeder, MVUser, Transformer
 from bandian.outages import frames
 from bandian.outages.models import Interruption
 from bandian.policy.loader import active_policy
 from bandian.reliability import engine
-from bandian.reliability.engine import AREA_CLASSES, SHANGHAI, Report, year_bounds
+from bandian.reliability.engine import AREA_CLASSES, Report
 
 WORST = 10
 CACHE_SECONDS = 600

@@ -16,10 +16,11 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from bandian.core.time import SHANGHAI
 from bandian.grid.enums import AreaClass
 from bandian.policy.loader import active_policy
 from bandian.reliability import charts, rules, selectors
-from bandian.reliability.engine import AREA_CLASSES, CEMI_N, SHANGHAI, Figures
+from bandian.reliability.engine import AREA_CLASSES, CEMI_N, Figures
 
 FIRST_YEAR = 2000
 SELECTOR_FROM = 2020

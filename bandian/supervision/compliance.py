@@ -40,10 +40,11 @@ from django.db.models.expressions import RawSQL
 from bandian.applications.clocks import TimelineEvent, compute_clocks
 from bandian.applications.enums import INTERCHANGE_TYPES, EventType
 from bandian.applications.models import Application, Document, Event
+from bandian.core.time import SHANGHAI, year_bounds
 from bandian.forking import fork_pool
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy
-from bandian.workdays.calendar import SHANGHAI, WorkCalendar
+from bandian.workdays.calendar import WorkCalendar
 from bandian.workdays.selectors import get_calendar
 
 FIELDS = (
@@ -71,11 +72,6 @@ EVENT_CHUNK = 20_000
 CLOCK_TYPES = sorted(str(t) for t in INTERCHANGE_TYPES)
 # Below this many applications a year is computed in-process whatever `jobs` says.
 PARALLEL_FROM = 20_000
-
-
-def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
-    """The year in Asia/Shanghai, as [start, end) instants."""
-    return (dt.datetime(year, 1, 1, tzinfo=SHANGHAI), dt.datetime(year + 1, 1, 1, tzinfo=SHANGHAI))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bandian.applications.rules import AnyUser, can_supervise
+from bandian.accounts.rules import AnyUser, can_supervise
 
 
 def can_view_compliance(user: AnyUser) -> bool:

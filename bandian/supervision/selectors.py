@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Max
 
 from bandian.applications.models import Event
-from bandian.workdays.calendar import SHANGHAI
+from bandian.core.time import SHANGHAI
 
 
 def backfilled_applications(year: int, *, limit: int = 50) -> list[dict[str, Any]]:

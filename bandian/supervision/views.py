@@ -12,14 +12,15 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bandian.applications.forms import label
+from bandian.core.text import label
+from bandian.core.time import SHANGHAI
 from bandian.permits.report import approvals_report, report_dict
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import PolicyGap
 from bandian.supervision import rules
 from bandian.supervision.compliance import compliance_summary
 from bandian.supervision.selectors import backfilled_applications
-from bandian.workdays.calendar import SHANGHAI, CalendarYearMissing
+from bandian.workdays.calendar import CalendarYearMissing
 
 WORST_CASES = 10
 FIRST_YEAR = 2000
@@ -70,7 +71,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
         return render(request, "supervision/compliance.html", context, status=503)
     context["total"] = report.total
     for code, summary in report.by_class.items():
-        rule = policy.classes[code]  # type: ignore[index]
+        rule = policy.classes[code]
         context["classes"].append(
             {
                 "code": code,

@@ -16,17 +16,23 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from django.utils.translation import gettext as _
+
+from bandian.core.errors import RuleGap
+from bandian.core.time import SHANGHAI
+
 DAY = 86400  # seconds of working time in one working day
 ONE_DAY = dt.timedelta(days=1)
 
 
-class CalendarYearMissing(LookupError):
+class CalendarYearMissing(RuleGap):
     def __init__(self, year: int) -> None:
         self.year = year
         super().__init__(f"the working-day calendar holds no data for {year}; load that year's official arrangement")
+
+    def refusal(self) -> str:
+        return _("工作日历缺少 %(y)s 年的数据，请管理员导入当年的放假安排") % {"y": self.year}
 
 
 @dataclass(frozen=True)

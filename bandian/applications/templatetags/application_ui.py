@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from bandian.applications.forms import label
+from bandian.core.text import label
 from bandian.policy.loader import active_policy
 
 register = template.Library()

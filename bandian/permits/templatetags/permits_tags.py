@@ -8,7 +8,7 @@ from django import template
 from django.contrib.auth.models import AnonymousUser
 
 from bandian.applications.enums import Status
-from bandian.applications.forms import label
+from bandian.core.text import label
 from bandian.permits import rules
 from bandian.permits.models import ApprovalCase
 from bandian.policy.loader import active_policy

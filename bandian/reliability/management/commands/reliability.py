@@ -11,8 +11,9 @@ from typing import Any
 import polars as pl
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from bandian.core.time import year_bounds
 from bandian.policy.loader import active_policy
-from bandian.reliability.engine import AREA_CLASSES, Report, compute_year, year_bounds
+from bandian.reliability.engine import AREA_CLASSES, Report, compute_year
 from bandian.reliability.readers import SHOWN, InputError, Problem, read_interruptions, read_users
 
 

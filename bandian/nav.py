@@ -1,4 +1,8 @@
-"""Which links the navigation shows: decided by the rules, like everything else."""
+"""The site's navigation: which links it shows, decided by each app's rules, like everything else.
+
+It lives at site level, above every app (it asks the rules of the apps highest in the layers),
+and is loaded by the templates as the `nav_tags` library (settings.TEMPLATES `libraries`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from typing import Any
 
 from django import template
 
+from bandian.accounts.rules import can_supervise
 from bandian.applications import rules
 from bandian.grid import rules as grid_rules
 from bandian.permits import rules as permit_rules
@@ -24,7 +29,7 @@ def nav_links(context: dict[str, Any]) -> dict[str, bool]:
         "mine": rules.can_apply(user) or rules.can_enter_for_others(user),
         "enter": rules.can_enter_for_others(user),
         "queue": rules.has_work_queue(user),
-        "supervise": rules.can_supervise(user),
+        "supervise": can_supervise(user),
         "permit_queue": permit_rules.has_permit_queue(user),
         "permits": permit_rules.can_list_cases(user) and not permit_rules.has_permit_queue(user),
         "grid": grid_rules.can_view_grid(user),
