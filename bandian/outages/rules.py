@@ -6,8 +6,8 @@ admins enter events, restore them and import records; utility staff and supervis
 
 from __future__ import annotations
 
+from bandian.accounts.rules import AnyUser
 from bandian.grid import rules as grid_rules
-from bandian.grid.rules import AnyUser
 from bandian.outages.models import OutageEvent
 
 

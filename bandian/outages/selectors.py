@@ -6,7 +6,7 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from bandian.grid.rules import AnyUser
+from bandian.accounts.rules import AnyUser
 from bandian.outages import rules
 from bandian.outages.models import OutageEvent, RestorationStep
 
