@@ -22,9 +22,9 @@ from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
 from bandian.accounts.models import User
+from bandian.core.time import SHANGHAI
 from bandian.grid.enums import ChangeAction
 from bandian.grid.models import Change
-from bandian.workdays.calendar import SHANGHAI
 
 BATCH = 2000
 NATURAL_KEYS = ("code", "user_id", "account_no", "reference", "username")
