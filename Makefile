@@ -68,5 +68,5 @@ bench: install system-deps ## Benchmarks on PostgreSQL db bandian_bench (bench/R
 	$(PY) -m pip install --quiet -r requirements-bench.txt
 	$(PY) -m bench
 
-clean: ## Remove the environment, the database and uploaded files
-	rm -rf $(VENV) db.sqlite3* media staticfiles
+clean: ## Remove the environment, the database, uploaded files and the cache
+	rm -rf $(VENV) db.sqlite3* media staticfiles cache

@@ -1,7 +1,9 @@
 """bandian settings: one file, driven by environment variables that fail loudly."""
 
+import ipaddress
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -155,15 +157,22 @@ CJK_FONT_FILE = os.environ.get("CJK_FONT_FILE", "/usr/share/fonts/truetype/wqy/w
 # Notifications: without SMS_GATEWAY_URL, SMS go to the console and the in-app inbox.
 SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
 
-# The cache holds the progress query's failed-guess counters and the supervision figures. With
-# several processes (gunicorn workers, hosts) it must be shared: set REDIS_URL. Without it each
-# process keeps its own in memory, which is right for one process and for development.
+# The cache holds the failure and rate counters (progress query, SMS codes) and the supervision
+# figures, so every process must see the same one: by default files in CACHE_DIR, shared by every
+# process on this machine (bandian/core/cache.py); Redis when REDIS_URL is set, which is what
+# several hosts must share.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        else {
+            "BACKEND": "bandian.core.cache.SharedFileCache",
+            "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / "cache")),
+            # Beyond this many entries expired ones are dropped, then random ones: keep it well
+            # above the keys an hour of traffic makes.
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "20000"))},
+        }
     )
 }
 
@@ -189,3 +198,15 @@ LOGGING = {
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+
+
+# --- Client addresses (issue 9.5) -------------------------------------------------------------
+# The proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated): the
+# nginx of docs/operations.md on the same host is 127.0.0.1. Empty: REMOTE_ADDR is the client.
+# bandian.core.clientip.client_ip reads it for every limit and for django-axes.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address or network") from _exc

@@ -55,6 +55,12 @@ def _reference_data(request) -> None:
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path) -> Iterator[None]:
     settings.MEDIA_ROOT = tmp_path / "media"
+    # The default cache (files shared by the processes of one machine), empty for every test.
+    settings.CACHES = {
+        "default": {**django_settings.CACHES["default"], "LOCATION": str(tmp_path / "cache")}
+        if django_settings.CACHES["default"]["BACKEND"].endswith("SharedFileCache")
+        else django_settings.CACHES["default"]
+    }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     forget_calendar()

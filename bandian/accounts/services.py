@@ -8,13 +8,13 @@ import hmac
 import secrets
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bandian.accounts.models import PhoneCode, Role, User
 from bandian.accounts.phones import normalise_phone, valid_mobile
+from bandian.core.counters import attempt_count
 from bandian.core.identity import applicant_ref
 from bandian.notify.models import Message
 from bandian.notify.services import notify
@@ -46,13 +46,14 @@ def phone_code_send(*, phone: str, client: str = "") -> None:
         raise RegistrationError(_("请输入 11 位手机号码"))
     if phone_registered(phone):
         raise RegistrationError(_("该手机号已注册，请直接登录"))
-    client_key = f"sms-code:client:{client}"
-    if client and cache.get(client_key, 0) >= CODES_PER_CLIENT_HOUR:
-        raise RegistrationError(_("获取验证码过于频繁，请一小时后再试"))
     now = timezone.now()
     with transaction.atomic():
         if PhoneCode.objects.filter(phone=phone, created_at__gt=now - RESEND_AFTER).exists():
             raise RegistrationError(_("验证码已发送，请 60 秒后再重新获取"))
+        # Counted before the code goes out, atomically in the shared cache: however many
+        # processes serve the requests, no more than the limit are sent.
+        if client and attempt_count(f"sms-code:client:{client}", window=3600) > CODES_PER_CLIENT_HOUR:
+            raise RegistrationError(_("获取验证码过于频繁，请一小时后再试"))
         code = f"{secrets.randbelow(10**6):06d}"
         PhoneCode.objects.create(phone=phone, code_hash=_code_hash(phone, code), expires_at=now + CODE_TTL)
         notify(
@@ -60,11 +61,6 @@ def phone_code_send(*, phone: str, client: str = "") -> None:
             body=_("您的注册验证码是 %(code)s，10 分钟内有效，请勿告诉他人。") % {"code": code},
             phone=phone,
         )
-    if client and not cache.add(client_key, 1, 3600):
-        try:
-            cache.incr(client_key)
-        except ValueError:  # expired between add and incr
-            cache.add(client_key, 1, 3600)
 
 
 def applicant_register(*, phone: str, code: str, display_name: str, password: str, id_number: str = "") -> User:

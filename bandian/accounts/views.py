@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from bandian.accounts import services
 from bandian.accounts.forms import PhoneForm, RegisterForm
+from bandian.core.clientip import client_ip
 
 SESSION_PHONE = "register_phone"
 
@@ -25,7 +26,7 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         phone = form.cleaned_data["phone"]
         try:
-            services.phone_code_send(phone=phone, client=str(request.META.get("REMOTE_ADDR", ""))[:64])
+            services.phone_code_send(phone=phone, client=client_ip(request))
         except services.RegistrationError as exc:
             form.add_error("phone", str(exc))
         else:

@@ -20,13 +20,14 @@ import weakref
 from functools import cache as cache_on_first_use
 from typing import Any
 
-from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest
 from django.utils.dateparse import parse_datetime
 
 from bandian.applications.enums import Status
 from bandian.applications.models import Application
+from bandian.core.clientip import client_ip
+from bandian.core.counters import attempt_count, attempt_counts
 
 # Guessing the four digits of the public progress query: only failed lookups count. After
 # PROGRESS_FAILURES_PER_NUMBER wrong answers for one number within PROGRESS_WINDOW, that number
@@ -39,24 +40,22 @@ PROGRESS_FAILURES_PER_CLIENT = 100
 
 
 def client_address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))[:64]
+    return client_ip(request)
 
 
 def guessing_refused(no: str, client: str) -> bool:
-    counts = cache.get_many([f"progress-fail:no:{no}", f"progress-fail:ip:{client}"])
+    counts = attempt_counts(f"progress-fail:no:{no}", f"progress-fail:ip:{client}")
     return (
-        counts.get(f"progress-fail:no:{no}", 0) >= PROGRESS_FAILURES_PER_NUMBER
-        or counts.get(f"progress-fail:ip:{client}", 0) >= PROGRESS_FAILURES_PER_CLIENT
+        counts[f"progress-fail:no:{no}"] >= PROGRESS_FAILURES_PER_NUMBER
+        or counts[f"progress-fail:ip:{client}"] >= PROGRESS_FAILURES_PER_CLIENT
     )
 
 
 def guess_failed(no: str, client: str) -> None:
+    # Counted atomically in the shared cache. A guess is checked before it is evaluated and
+    # counted after, so with N processes at most N - 1 guesses beyond the limit can be in flight.
     for key in (f"progress-fail:no:{no}", f"progress-fail:ip:{client}"):
-        if not cache.add(key, 1, PROGRESS_WINDOW):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.add(key, 1, PROGRESS_WINDOW)
+        attempt_count(key, window=PROGRESS_WINDOW)
 
 
 # Only ASCII digits: `str.isdigit()` and `\d` also take full-width and superscript digits.
