@@ -1,5 +1,6 @@
 """bandian settings: one file, driven by environment variables that fail loudly."""
 
+import datetime as dt
 import ipaddress
 import os
 from pathlib import Path
@@ -200,7 +201,7 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
 
 
-# --- Client addresses (issue 9.5) -------------------------------------------------------------
+# --- Client addresses, login throttling (issue 9.3, 9.5) -------------------------------------
 # The proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated): the
 # nginx of docs/operations.md on the same host is 127.0.0.1. Empty: REMOTE_ADDR is the client.
 # bandian.core.clientip.client_ip reads it for every limit and for django-axes.
@@ -210,3 +211,25 @@ for _proxy in TRUSTED_PROXIES:
         ipaddress.ip_network(_proxy, strict=False)
     except ValueError as _exc:
         raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address or network") from _exc
+
+INSTALLED_APPS += ["axes"]
+# Last, as django-axes asks: it turns a refused login into the lockout page (429).
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = [
+    "bandian.accounts.throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# After AXES_FAILURE_LIMIT wrong passwords for one username, or from one address, further logins
+# for it are refused for AXES_COOLOFF_MINUTES, the right password included; a successful login
+# clears the failures. Attempts live in the database (shared by every process); an admin unlocks
+# in /django-admin/axes/ or with `manage.py axes_reset_username <name>` (docs/operations.md).
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked are refused unchecked and do not move the end of the lock.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "bandian.core.clientip.client_ip"
+AXES_LOCKOUT_CALLABLE = "bandian.accounts.throttle.lockout_response"
+AXES_VERBOSE = False
