@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "bandian.outages",
     "bandian.reliability",
     "bandian.permits",
+    "bandian.demo",
 ]
 
 MIDDLEWARE = [

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 import time_machine
 
-from bandian.applications import demo
+from bandian.demo import applications as demo
 
 
 @contextmanager

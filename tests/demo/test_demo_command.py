@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from bandian.accounts.models import User
-from bandian.applications import demo
 from bandian.applications.models import Application, Event
+from bandian.demo import applications as demo
 from bandian.policy.loader import active_policy
 from bandian.workdays.calendar import SHANGHAI
 from bandian.workdays.selectors import get_calendar

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from bandian.applications import demo
 from bandian.applications.models import Application
+from bandian.demo import applications as demo
 from bandian.grid.models import Feeder
 from bandian.permits.models import ApprovalCase
 from tests.demo.conftest import at_demo_now

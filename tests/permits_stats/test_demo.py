@@ -12,9 +12,9 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client, override_settings
 
-from bandian.applications import demo as app_demo
 from bandian.applications.models import Event
-from bandian.permits.demo import DEPARTMENT_LOGINS, load_permits_demo
+from bandian.demo import applications as app_demo
+from bandian.demo.permits import DEPARTMENT_LOGINS, load_permits_demo
 from bandian.permits.models import ApprovalCase, CaseStatus, ItemStatus, PermitItem
 from bandian.permits.report import approvals_report
 from bandian.workdays.selectors import forget_calendar

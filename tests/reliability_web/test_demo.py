@@ -11,10 +11,11 @@ from django.db import transaction
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
 from django.test import Client, override_settings
 
-from bandian.applications import demo as app_demo
+from bandian.demo import applications as app_demo
+from bandian.demo import reliability as demo
 from bandian.grid.models import Feeder, LVCustomer, MVUser
 from bandian.outages.models import Interruption, OutageEvent
-from bandian.reliability import demo, selectors
+from bandian.reliability import selectors
 from tests.reliability_web.conftest import at
 
 pytestmark = pytest.mark.django_db

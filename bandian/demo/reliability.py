@@ -6,7 +6,7 @@ and rural), about 3,500 MV users (public transformers and some 10 kV customers w
 transformer) and a couple of LV customers per public transformer. Some users are connected or
 taken out of service in the middle of a year.
 
-The history, 2020 to the demo's "now" (`bandian.applications.demo.DEMO_NOW`): planned and fault
+The history, 2020 to the demo's "now" (`bandian.demo.applications.DEMO_NOW`): planned and fault
 outages on whole feeders or on branches, restored in steps, overlapping ones, momentary ones, a
 few crossing the new year, causes internal, external and rationing (the autumn 2021 and summer
 2022 power shortages, a June 2024 storm). They are written as per-user §5 rows (as if imported
@@ -36,8 +36,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from bandian.accounts.models import County, Role, User
-from bandian.applications import demo as app_demo
 from bandian.core.time import SHANGHAI, year_bounds
+from bandian.demo import applications as app_demo
 from bandian.grid.enums import MVUserKind, Ownership
 from bandian.grid.models import Feeder, LVCustomer, MVUser, Substation, Transformer
 from bandian.outages import services as outage_services

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from bandian.applications import demo
+from bandian.demo import applications as demo
 
 
 def _width(text: str) -> int:
@@ -73,7 +73,7 @@ class Command(BaseCommand):
 
     def _load_grid(self, size: int) -> None:
         """The reliability demo: grid, interruption history and the grid operator's login."""
-        from bandian.reliability.demo import load_grid_demo
+        from bandian.demo.reliability import load_grid_demo
 
         grid = load_grid_demo(small=size < demo.SIZES["full"], progress=lambda line: self.stdout.write(f"  {line}"))
         if grid.loaded:
@@ -89,7 +89,7 @@ class Command(BaseCommand):
     def _load_permits(self) -> str:
         """The parallel approval demo: department logins and approval cases on demo applications.
         Returns what kept it from loading (the CJK font missing), or "" when nothing did."""
-        from bandian.permits.demo import FontMissing, load_permits_demo
+        from bandian.demo.permits import FontMissing, load_permits_demo
 
         try:
             permits = load_permits_demo()

@@ -35,11 +35,11 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from bandian.accounts.models import Department, Role, User
-from bandian.applications import demo as app_demo
 from bandian.applications import services as app_services
 from bandian.applications.enums import EventType, Status
 from bandian.applications.models import Application, Event
 from bandian.core.time import SHANGHAI
+from bandian.demo import applications as app_demo
 from bandian.permits.models import (
     ApprovalCase,
     CaseLog,
