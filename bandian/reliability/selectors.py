@@ -1,4 +1,4 @@
-"""Reading reliability figures from the database: the two frames of bandian.outages.frames, the
+"""Reading reliability figures from the database: the two frames of bandian.reliability.frames, the
 pure engine, and the grid joined to the engine's per-user figures (worst feeders and
 transformers). No ORM inside the engine; all the database work is here, in a bounded number of
 queries whatever the size of the grid.
@@ -16,10 +16,9 @@ from django.db.models import Count, Max
 
 from bandian.core.time import SHANGHAI, year_bounds
 from bandian.grid.models import Feeder, MVUser, Transformer
-from bandian.outages import frames
 from bandian.outages.models import Interruption
 from bandian.policy.loader import active_policy
-from bandian.reliability import engine
+from bandian.reliability import engine, frames
 from bandian.reliability.engine import AREA_CLASSES, Report
 
 WORST = 10

@@ -7,8 +7,8 @@ import datetime as dt
 import polars as pl
 
 from bandian.outages import services
-from bandian.outages.frames import INTERRUPTIONS_SCHEMA, USERS_SCHEMA, interruptions_frame, users_frame
 from bandian.outages.importer import import_interruptions
+from bandian.reliability.frames import INTERRUPTIONS_SCHEMA, USERS_SCHEMA, interruptions_frame, users_frame
 from bandian.workdays.calendar import SHANGHAI
 
 YEAR = (dt.datetime(2026, 1, 1, tzinfo=SHANGHAI), dt.datetime(2027, 1, 1, tzinfo=SHANGHAI))

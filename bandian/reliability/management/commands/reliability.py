@@ -90,9 +90,9 @@ def _from_files(users_path: Path, interruptions_path: Path) -> tuple[pl.DataFram
 
 def _from_db(year: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     try:
-        from bandian.outages import frames
+        from bandian.reliability import frames
     except ImportError as exc:
-        raise CommandError(f"--from-db needs bandian.outages.frames, which cannot be imported: {exc}") from exc
+        raise CommandError(f"--from-db needs bandian.reliability.frames, which cannot be imported: {exc}") from exc
     start, end = year_bounds(year)
     return frames.users_frame(), frames.interruptions_frame(start, end)
 

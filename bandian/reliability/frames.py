@@ -14,17 +14,17 @@ from typing import Any
 
 import polars as pl
 from django.db import connection
+from django.db.models import Q, QuerySet
 
 from bandian.grid.models import MVUser
 from bandian.outages.models import Interruption
-from bandian.reliability import engine
-
-USERS_SCHEMA = engine.USERS_SCHEMA
-INTERRUPTIONS_SCHEMA = engine.INTERRUPTIONS_SCHEMA
+from bandian.reliability.engine import INTERRUPTIONS_SCHEMA, USERS_SCHEMA
 
 
-def _fetch(sql: str, params: list[Any], width: int) -> list[list[Any]]:
-    """The result as columns of Python values (SQLite hands back text, PostgreSQL dates/datetimes)."""
+def _fetch(query: QuerySet, width: int) -> list[list[Any]]:
+    """The query's result as columns of Python values, read through the cursor without Django's
+    per-row conversions (SQLite hands back text, PostgreSQL dates/datetimes)."""
+    sql, params = query.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -53,12 +53,10 @@ def _as_utc(name: str, values: list[Any]) -> pl.Series:
 
 def users_frame() -> pl.DataFrame:
     """Every MV user, in the contract's users schema."""
-    table = MVUser._meta.db_table
-    sql = (
-        f'SELECT "user_id", "area_class", "county_id", "in_service_from", "in_service_to" FROM "{table}" '  # noqa: S608
-        'ORDER BY "user_id"'
+    rows = MVUser.objects.order_by("user_id").values_list(
+        "user_id", "area_class", "county_id", "in_service_from", "in_service_to"
     )
-    user_id, area_class, county, in_from, in_to = _fetch(sql, [], 5)
+    user_id, area_class, county, in_from, in_to = _fetch(rows, 5)
     return pl.DataFrame(
         [
             pl.Series("user_id", user_id, dtype=pl.String),
@@ -75,20 +73,13 @@ def interruptions_frame(
     start: dt.datetime, end: dt.datetime, *, ongoing_until: dt.datetime | None = None
 ) -> pl.DataFrame:
     """Every per-user interruption row overlapping [start, end), in the contract's schema."""
-    table = Interruption._meta.db_table
+    rows = Interruption.objects.filter(start__lt=end)
     if ongoing_until is None:
-        where = '"end" IS NOT NULL AND "start" < %s AND "end" > %s'
-        params: list[Any] = [end, start]
+        rows = rows.filter(end__isnull=False, end__gt=start)
     else:
-        where = '"start" < %s AND ("end" > %s OR "end" IS NULL)'
-        params = [end, start]
-    sql = (
-        f'SELECT "event_id", "user_id", "start", "end", "kind", "cause" FROM "{table}" WHERE {where} '  # noqa: S608
-        'ORDER BY "user_id", "start"'
-    )
-    # Let Django adapt the aware datetimes for this database.
-    params = [connection.ops.adapt_datetimefield_value(p) for p in params]
-    event_id, user_id, starts, ends, kind, cause = _fetch(sql, params, 6)
+        rows = rows.filter(Q(end__gt=start) | Q(end__isnull=True))
+    columns = rows.order_by("user_id", "start").values_list("event_id", "user_id", "start", "end", "kind", "cause")
+    event_id, user_id, starts, ends, kind, cause = _fetch(columns, 6)
     frame = pl.DataFrame(
         [
             pl.Series("event_id", event_id, dtype=pl.String),
