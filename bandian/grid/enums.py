@@ -1,14 +1,12 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from bandian.policy.areas import AREA_CLASSES
 
-class AreaClass(models.TextChoices):
-    """Supply area class of a feeder, transformer or MV user (requirements §5/§6)."""
-
-    CENTRAL = "central", _("中心区")
-    URBAN = "urban", _("市区")
-    TOWN = "town", _("城镇")
-    RURAL = "rural", _("农村")
+# Supply area class of a feeder, transformer or MV user (requirements §5/§6): the values are those
+# of bandian.policy.areas, labelled here in the same order.
+AREA_LABELS = dict(zip(AREA_CLASSES, (_("中心区"), _("市区"), _("城镇"), _("农村")), strict=True))
+AREA_CHOICES = [(area, AREA_LABELS[area]) for area in AREA_CLASSES]
 
 
 class DensityClass(models.TextChoices):

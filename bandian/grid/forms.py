@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from bandian.accounts.models import County
-from bandian.grid.enums import AreaClass
+from bandian.grid.enums import AREA_CHOICES
 from bandian.grid.models import Feeder, LVCustomer, MVUser, Substation, Transformer
 from bandian.grid.validation import mv_user_problems
 
@@ -118,7 +118,7 @@ class GridFilterForm(forms.Form):
     county = forms.ModelChoiceField(
         label=_("县市"), queryset=County.objects.all(), required=False, empty_label=_("全部")
     )
-    area_class = forms.ChoiceField(label=_("供电区域"), choices=[("", _("全部")), *AreaClass.choices], required=False)
+    area_class = forms.ChoiceField(label=_("供电区域"), choices=[("", _("全部")), *AREA_CHOICES], required=False)
     q = forms.CharField(label=_("编号或名称"), required=False, max_length=40)
 
 

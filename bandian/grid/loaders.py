@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,9 +25,10 @@ from django.utils.translation import gettext as _
 
 from bandian.accounts.models import County, User
 from bandian.grid import history
-from bandian.grid.enums import AreaClass, ChangeAction, DensityClass, MVUserKind, Ownership
+from bandian.grid.enums import ChangeAction, DensityClass, MVUserKind, Ownership
 from bandian.grid.models import Feeder, LVCustomer, MVUser, Substation, Transformer
 from bandian.grid.validation import mv_user_problems
+from bandian.policy.areas import AREA_CLASSES
 
 BATCH = 2000
 
@@ -108,13 +109,16 @@ def optional(row: dict[str, str], column: str, max_length: int = 100) -> str:
     return value
 
 
-def choice(row: dict[str, str], column: str, choices: type[models.TextChoices], *, blank: bool = False) -> str:
+def choice(
+    row: dict[str, str], column: str, choices: type[models.TextChoices] | Sequence[str], *, blank: bool = False
+) -> str:
+    values = list(choices.values) if isinstance(choices, type) else list(choices)
     value = row.get(column, "")
     if not value and blank:
         return ""
-    if value not in choices.values:
+    if value not in values:
         raise RowError(
-            column, _("%(value)r is not one of %(choices)s") % {"value": value, "choices": ", ".join(choices.values)}
+            column, _("%(value)r is not one of %(choices)s") % {"value": value, "choices": ", ".join(values)}
         )
     return value
 
@@ -204,7 +208,7 @@ class GridLoader:
             "name": required(row, "name"),
             "substation_id": self.substations.get(row, "substation"),
             "county_id": self.county(row),
-            "area_class": choice(row, "area_class", AreaClass),
+            "area_class": choice(row, "area_class", AREA_CLASSES),
             "density_class": choice(row, "density_class", DensityClass, blank=True),
             "rated_capacity_kva": positive_int(row, "rated_capacity_kva"),
             "peak_load_kva": positive_int(row, "peak_load_kva", blank=True),
@@ -218,7 +222,7 @@ class GridLoader:
             "ownership": choice(row, "ownership", Ownership),
             "capacity_kva": positive_int(row, "capacity_kva"),
             "county_id": self.county(row),
-            "area_class": choice(row, "area_class", AreaClass),
+            "area_class": choice(row, "area_class", AREA_CLASSES),
         }
 
     def mv_user(self, row: dict[str, str]) -> dict[str, Any]:
@@ -229,7 +233,7 @@ class GridLoader:
             "feeder_id": self.feeders.get(row, "feeder"),
             "transformer_id": self.transformers.get(row, "transformer", blank=True),
             "county_id": self.county(row),
-            "area_class": choice(row, "area_class", AreaClass),
+            "area_class": choice(row, "area_class", AREA_CLASSES),
             "in_service_from": iso_date(row, "in_service_from"),
             "in_service_to": iso_date(row, "in_service_to"),
         }

@@ -14,7 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from bandian.accounts.models import County
-from bandian.grid.enums import AreaClass, ChangeAction, DensityClass, MVUserKind, Ownership
+from bandian.grid.enums import AREA_CHOICES, ChangeAction, DensityClass, MVUserKind, Ownership
 
 
 class Substation(models.Model):
@@ -41,7 +41,7 @@ class Feeder(models.Model):
         Substation, verbose_name=_("substation"), on_delete=models.PROTECT, related_name="feeders"
     )
     county = models.ForeignKey(County, verbose_name=_("county"), on_delete=models.PROTECT, related_name="+")
-    area_class = models.CharField(_("area class"), max_length=10, choices=AreaClass.choices)
+    area_class = models.CharField(_("area class"), max_length=10, choices=AREA_CHOICES)
     density_class = models.CharField(_("load-density class"), max_length=2, choices=DensityClass.choices, blank=True)
     rated_capacity_kva = models.PositiveIntegerField(_("rated capacity (kVA)"))
     peak_load_kva = models.PositiveIntegerField(_("peak load (kVA)"), null=True, blank=True)
@@ -65,7 +65,7 @@ class Transformer(models.Model):
     ownership = models.CharField(_("ownership"), max_length=10, choices=Ownership.choices)
     capacity_kva = models.PositiveIntegerField(_("capacity (kVA)"))
     county = models.ForeignKey(County, verbose_name=_("county"), on_delete=models.PROTECT, related_name="+")
-    area_class = models.CharField(_("area class"), max_length=10, choices=AreaClass.choices)
+    area_class = models.CharField(_("area class"), max_length=10, choices=AREA_CHOICES)
 
     class Meta:
         ordering = ["code"]
@@ -102,7 +102,7 @@ class MVUser(models.Model):
         related_name="mv_users",
     )
     county = models.ForeignKey(County, verbose_name=_("county"), on_delete=models.PROTECT, related_name="+")
-    area_class = models.CharField(_("area class"), max_length=10, choices=AreaClass.choices)
+    area_class = models.CharField(_("area class"), max_length=10, choices=AREA_CHOICES)
     in_service_from = models.DateField(_("in service from"), null=True, blank=True)
     in_service_to = models.DateField(_("in service to"), null=True, blank=True)
 

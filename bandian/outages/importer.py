@@ -1,9 +1,11 @@
 """Importing §5 outage records (CSV or Parquet): the interruptions file and, optionally, the users
 file.
 
-Every row is validated; a bad one is reported as `line N, field F: reason` (for Parquet, N is the
-row number counted from 1) and left out; the good ones are written. Interruptions are upserted by
-(event_id, user_id), so importing the same file again adds nothing.
+Every row is validated — first by the §5 parser that `manage.py reliability` uses too
+(bandian.outages.records), then against the grid — and a bad one is reported as `line N, field F:
+reason` (for Parquet, N is the row number counted from 1) and left out; the good ones are
+written. Interruptions are upserted by (event_id, user_id), so importing the same file again adds
+nothing.
 
 Users: a user already in the grid is checked against it (a difference is reported, the grid is
 kept); a user not in the grid is added as an MV user with no feeder. An interruption must name a
@@ -16,7 +18,6 @@ interruption rows themselves have no page and no per-row history (an import can 
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,17 +27,18 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from bandian.accounts.models import County, User
-from bandian.core.time import SHANGHAI, SHANGHAI_NAME
 from bandian.grid import history
-from bandian.grid.enums import AreaClass, ChangeAction
+from bandian.grid.enums import ChangeAction
 from bandian.grid.loaders import LoadReport
 from bandian.grid.models import MVUser
-from bandian.outages.enums import OutageCause, OutageKind, Source
+from bandian.outages.enums import Source
 from bandian.outages.models import Interruption, OutageEvent
+from bandian.outages.records import USERS_SCHEMA, InputError, Parsed, parse_interruptions, parse_users
 
 BATCH = 2000
-USER_COLUMNS = ["user_id", "area_class", "county", "in_service_from", "in_service_to"]
-INTERRUPTION_COLUMNS = ["event_id", "user_id", "start", "end", "kind", "cause"]
+USERS_SCHEMA_COLUMNS = list(USERS_SCHEMA)
+MAX_USER_ID = Interruption._meta.get_field("user").target_field.max_length or 40
+MAX_EVENT_ID = Interruption._meta.get_field("event_id").max_length or 60
 
 
 class BadValue(Exception):
@@ -56,81 +58,36 @@ class ImportReport:
         return (self.users.errors if self.users else []) + self.interruptions.errors
 
 
-def read_table(data: bytes, name: str, columns: list[str], report: LoadReport) -> tuple[pl.DataFrame, int] | None:
-    """The file as a frame (Parquet by name or magic bytes, else CSV as text) and the line number of
-    its first row; None when it cannot be read at all (reported)."""
-    parquet = name.lower().endswith(".parquet") or data[:4] == b"PAR1"
-    try:
-        if parquet:
-            frame, first = pl.read_parquet(io.BytesIO(data)), 1
-        else:
-            frame = pl.read_csv(
-                io.BytesIO(data), infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=False
-            )
-            frame, first = frame.rename({c: c.strip().lstrip("\ufeff") for c in frame.columns}), 2
-    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-        report.error(1, "-", _("cannot read the file: %(why)s") % {"why": str(exc).splitlines()[0][:200]})
-        return None
-    missing = [c for c in columns if c not in frame.columns]
-    for column in missing:
-        report.error(1, column, _("missing column"))
-    return None if missing else (frame.select(columns), first)  # type: ignore[return-value]
+class Problems:
+    """The problems of one file, the parser's and the importer's, reported in line order."""
 
+    def __init__(self, report: LoadReport) -> None:
+        self.report = report
+        self.found: list[tuple[int, str, str]] = []
+        self.more = 0
 
-def _text(value: Any, column: str, *, blank: bool = False, max_length: int = 60) -> str:
-    text = "" if value is None else str(value).strip()
-    if not text and not blank:
-        raise BadValue(column, _("required"))
-    if len(text) > max_length:
-        raise BadValue(column, _("longer than %(n)d characters") % {"n": max_length})
-    return text
+    def add(self, line: int | None, column: str | None, reason: str) -> None:
+        self.found.append((line or 1, column or "-", reason))
 
-
-def _choice(value: Any, column: str, values: list[str]) -> str:
-    text = _text(value, column)
-    if text not in values:
-        raise BadValue(column, _("%(value)r is not one of %(choices)s") % {"value": text, "choices": ", ".join(values)})
-    return text
-
-
-def _date(value: Any, column: str) -> dt.date | None:
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    text = str(value).strip()
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise BadValue(column, _("%(value)r is not a date (YYYY-MM-DD)") % {"value": text}) from None
-
-
-def _instant(value: Any, column: str) -> dt.datetime:
-    """An aware UTC datetime; a time without offset is Asia/Shanghai (requirements §5)."""
-    if isinstance(value, dt.datetime):
-        at = value
-    else:
-        text = _text(value, column)
+    def parsed(self, parse: Any, data: bytes, name: str) -> pl.DataFrame | None:
+        """The good rows of the file (with their line numbers), its problems noted; None when the
+        file as a whole cannot be read."""
         try:
-            at = dt.datetime.fromisoformat(text)
-        except ValueError:
-            raise BadValue(column, _("%(value)r is not an ISO 8601 time") % {"value": text}) from None
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=SHANGHAI)
-    return at.astimezone(dt.UTC)
+            result: Parsed = parse(data, name, lines=True)
+        except InputError as exc:
+            for problem in exc.problems:
+                self.add(problem.line, problem.column, problem.reason)
+            return None
+        for problem in result.problems:
+            self.add(problem.line, problem.column, problem.reason)
+        self.more = result.total - len(result.problems)
+        return result.frame
 
-
-def _normalise_times(frame: pl.DataFrame) -> pl.DataFrame:
-    """Parquet timestamps: naive ones are Asia/Shanghai; all become UTC Python datetimes later."""
-    out = []
-    for name in ("start", "end"):
-        dtype = frame.schema[name]
-        if isinstance(dtype, pl.Datetime):
-            col = pl.col(name)
-            if dtype.time_zone is None:
-                col = col.dt.replace_time_zone(SHANGHAI_NAME, ambiguous="earliest")
-            out.append(col.dt.convert_time_zone("UTC"))
-    return frame.with_columns(out) if out else frame
+    def write(self) -> None:
+        for line, column, reason in sorted(self.found, key=lambda p: p[0]):
+            self.report.error(line, column, reason)
+        if self.more:
+            self.report.errors.append(f"and {self.more} more")
 
 
 def import_users(
@@ -144,57 +101,49 @@ def import_users(
 ) -> dict[str, str]:
     """Add the users file's new users; returns user_id → county of every user given in it that is
     now known (new or matching the grid)."""
-    table = read_table(data, name, USER_COLUMNS, report)
-    if table is None:
-        return {}
-    frame, first = table
-    known_counties = set(County.objects.values_list("adcode", flat=True))
-    grid = {
-        u[0]: u
-        for u in MVUser.objects.values_list("user_id", "area_class", "county_id", "in_service_from", "in_service_to")
-    }
-    seen: dict[str, int] = {}
-    new: list[MVUser] = []
+    problems = Problems(report)
+    frame = problems.parsed(parse_users, data, name)
     usable: dict[str, str] = {}
-    for i, row in enumerate(frame.iter_rows()):
-        line = first + i
-        if all(v is None for v in row):
-            continue  # a blank line
-        try:
-            user_id = _text(row[0], "user_id", max_length=40)
-            area = _choice(row[1], "area_class", list(AreaClass.values))
-            county = _text(row[2], "county")
-            if county not in known_counties:
-                raise BadValue("county", _("no such county: %(code)s") % {"code": county})
-            if counties is not None and county not in counties:
-                raise BadValue("county", _("you may not edit the grid of county %(code)s") % {"code": county})
-            start, stop = _date(row[3], "in_service_from"), _date(row[4], "in_service_to")
-            if start and stop and stop < start:
-                raise BadValue("in_service_to", _("退运日期早于投运日期。"))
-            if user_id in seen:
-                raise BadValue(
-                    "user_id", _("%(code)s already given on line %(line)d") % {"code": user_id, "line": seen[user_id]}
-                )
-            existing = grid.get(user_id)
-            if existing is not None:
-                for column, ours, theirs in zip(
-                    USER_COLUMNS[1:], existing[1:], (area, county, start, stop), strict=True
-                ):
-                    if ours != theirs:
-                        raise BadValue(
-                            column, _("the grid has %(value)s") % {"value": ours if ours is not None else _("empty")}
-                        )
-        except BadValue as exc:
-            report.error(line, exc.column, exc.reason)
-            continue
-        seen[user_id] = line
-        usable[user_id] = county
-        if existing is None:
-            new.append(
-                MVUser(user_id=user_id, area_class=area, county_id=county, in_service_from=start, in_service_to=stop)
+    new: list[MVUser] = []
+    if frame is not None:
+        known_counties = set(County.objects.values_list("adcode", flat=True))
+        grid = {
+            u[0]: u
+            for u in MVUser.objects.values_list(
+                "user_id", "area_class", "county_id", "in_service_from", "in_service_to"
             )
-        else:
-            report.updated += 1
+        }
+        for user_id, area, county, start, stop, line in frame.iter_rows():
+            try:
+                if len(user_id) > MAX_USER_ID:
+                    raise BadValue("user_id", _("longer than %(n)d characters") % {"n": MAX_USER_ID})
+                if county not in known_counties:
+                    raise BadValue("county", _("no such county: %(code)s") % {"code": county})
+                if counties is not None and county not in counties:
+                    raise BadValue("county", _("you may not edit the grid of county %(code)s") % {"code": county})
+                existing = grid.get(user_id)
+                if existing is not None:
+                    for column, ours, theirs in zip(
+                        USERS_SCHEMA_COLUMNS[1:], existing[1:], (area, county, start, stop), strict=True
+                    ):
+                        if ours != theirs:
+                            raise BadValue(
+                                column,
+                                _("the grid has %(value)s") % {"value": ours if ours is not None else _("empty")},
+                            )
+            except BadValue as exc:
+                problems.add(line, exc.column, exc.reason)
+                continue
+            usable[user_id] = county
+            if existing is None:
+                new.append(
+                    MVUser(
+                        user_id=user_id, area_class=area, county_id=county, in_service_from=start, in_service_to=stop
+                    )
+                )
+            else:
+                report.updated += 1
+    problems.write()
     for i in range(0, len(new), BATCH):
         MVUser.objects.bulk_create(new[i : i + BATCH], ignore_conflicts=True)
     report.created = len(new)
@@ -252,41 +201,35 @@ def import_interruptions(
 
 
 def _import_rows(data: bytes, name: str, *, counties: set[str] | None, report: LoadReport) -> None:
-    table = read_table(data, name, INTERRUPTION_COLUMNS, report)
-    if table is None:
+    problems = Problems(report)
+    frame = problems.parsed(parse_interruptions, data, name)
+    if frame is None:
+        problems.write()
         return
-    frame, first = table
-    frame = _normalise_times(frame)
     user_county = dict(MVUser.objects.values_list("user_id", "county_id"))
     entered = set(OutageEvent.objects.values_list("reference", flat=True))
-    kinds, causes = list(OutageKind.values), list(OutageCause.values)
     seen: dict[tuple[str, str], int] = {}
     good: list[tuple[str, str, dt.datetime, dt.datetime, str, str]] = []
-    for i, row in enumerate(frame.iter_rows()):
-        line = first + i
-        if all(v is None for v in row):
-            continue  # a blank line
+    for event_id, user_id, start, end, kind, cause, line in frame.iter_rows():
         try:
-            event_id = _text(row[0], "event_id")
+            if len(event_id) > MAX_EVENT_ID:
+                raise BadValue("event_id", _("longer than %(n)d characters") % {"n": MAX_EVENT_ID})
             if event_id in entered:
                 raise BadValue("event_id", _("%(id)s is an event entered in the back office") % {"id": event_id})
-            user_id = _text(row[1], "user_id", max_length=40)
             county = user_county.get(user_id)
             if county is None:
                 raise BadValue("user_id", _("no such MV user: %(id)s") % {"id": user_id})
             if counties is not None and county not in counties:
                 raise BadValue("user_id", _("%(id)s is in county %(county)s") % {"id": user_id, "county": county})
-            start, end = _instant(row[2], "start"), _instant(row[3], "end")
-            kind = _choice(row[4], "kind", kinds)
-            cause = _choice(row[5], "cause", causes)
             key = (event_id, user_id)
             if key in seen:
                 raise BadValue("user_id", _("this event and user already given on line %(line)d") % {"line": seen[key]})
         except BadValue as exc:
-            report.error(line, exc.column, exc.reason)
+            problems.add(line, exc.column, exc.reason)
             continue
         seen[key] = line
         good.append((event_id, user_id, start, end, kind, cause))
+    problems.write()
     event_ids = sorted({k[0] for k in seen})
     existing = 0
     for i in range(0, len(event_ids), 500):

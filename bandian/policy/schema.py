@@ -14,11 +14,11 @@ from django.utils.translation import gettext
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from bandian.core.errors import RuleGap
+from bandian.policy.areas import AREA_CLASSES
 from bandian.policy.classes import CustomerClass
 from bandian.policy.voltages import is_low_voltage
 
 ClockName = Literal["full_process", "utility", "approval"]
-AreaClass = Literal["central", "urban", "town", "rural"]
 # Codes of pause reasons, documents and stages: they are stored and exchanged (requirements §5).
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 
@@ -198,8 +198,11 @@ class Hotline(Labelled):
 
 
 class ReliabilityTarget(Strict):
+    """The SAIDI target (hours per user-year) of each area class (policy.areas) over some years."""
+
     from_year: int = Field(ge=2000, le=2100)
     to_year: int | None = Field(default=None, ge=2000, le=2100)
+    # One per area class, in the order of AREA_CLASSES (checked below).
     central: float = Field(gt=0)
     urban: float = Field(gt=0)
     town: float = Field(gt=0)
@@ -207,6 +210,14 @@ class ReliabilityTarget(Strict):
 
     def applies_to(self, year: int) -> bool:
         return self.from_year <= year and (self.to_year is None or year <= self.to_year)
+
+    def by_area(self) -> dict[str, float]:
+        """{area class: target hours}."""
+        return {area: getattr(self, area) for area in AREA_CLASSES}
+
+
+if tuple(ReliabilityTarget.model_fields)[2:] != AREA_CLASSES:
+    raise ImportError("ReliabilityTarget must have one field per area class of bandian.policy.areas")
 
 
 class Policy(Strict):

@@ -69,7 +69,7 @@ def policy_context(policy: Policy) -> dict[str, Any]:
             "years": str(t.from_year)
             if t.to_year == t.from_year
             else (_("%(year)s 年起") % {"year": t.from_year} if t.to_year is None else f"{t.from_year}–{t.to_year}"),
-            "targets": [t.central, t.urban, t.town, t.rural],
+            "targets": list(t.by_area().values()),
         }
         for t in policy.reliability
     ]

@@ -1,6 +1,8 @@
-"""Reliability figures (requirements §6) from two Polars frames: pure, no ORM, no Django.
+"""Reliability figures (requirements §6) from two Polars frames: pure, no ORM, no database.
 
-The frames are those of /work/notes/reliability-contract.md (and docs/reliability.md):
+The frames are those of /work/notes/reliability-contract.md (and docs/reliability.md), their
+schemas defined with the §5 files' parser (bandian.outages.records), the area classes in
+bandian.policy.areas, the outage kinds and causes in bandian.outages.enums:
 
 - users: user_id, area_class, county, in_service_from (Date|null), in_service_to (Date|null);
 - interruptions: event_id, user_id, start, end (Datetime UTC), kind, cause.
@@ -43,31 +45,18 @@ from typing import Any
 import polars as pl
 
 from bandian.core.time import SHANGHAI, year_bounds
+from bandian.outages.enums import OutageCause, OutageKind
 
-AREA_CLASSES = ("central", "urban", "town", "rural")
-KINDS = ("planned", "fault")
-CAUSES = ("internal", "external", "rationing")
+# The frames' schemas, re-exported: the engine's callers build frames with them.
+from bandian.outages.records import INTERRUPTIONS_SCHEMA as INTERRUPTIONS_SCHEMA
+from bandian.outages.records import USERS_SCHEMA as USERS_SCHEMA
+from bandian.policy.areas import AREA_CLASSES
+
 MERGES = ("total", "planned", "fault", "no_external", "no_rationing")
 MOMENTARY_MAX_US = 180_000_000
 CEMI_N = (1, 2, 3, 4, 5)
 CELID_SECONDS = 8 * 3600
 DECIMALS = 6
-
-USERS_SCHEMA: dict[str, Any] = {
-    "user_id": pl.String,
-    "area_class": pl.String,
-    "county": pl.String,
-    "in_service_from": pl.Date,
-    "in_service_to": pl.Date,
-}
-INTERRUPTIONS_SCHEMA: dict[str, Any] = {
-    "event_id": pl.String,
-    "user_id": pl.String,
-    "start": pl.Datetime("us", "UTC"),
-    "end": pl.Datetime("us", "UTC"),
-    "kind": pl.String,
-    "cause": pl.String,
-}
 
 # The figures of one scope, in the order of the CSV columns (cemi as cemi_1..cemi_5).
 FIELDS = (
@@ -377,10 +366,10 @@ def _match(u: pl.DataFrame, interruptions: pl.DataFrame, period: _Period) -> pl.
         return test.fill_null(False).cast(pl.Int64) * value
 
     flags = (
-        bit(pl.col("kind") == "planned", 1)
-        + bit(pl.col("kind") == "fault", 2)
-        + bit(pl.col("cause") != "external", 4)
-        + bit(pl.col("cause") != "rationing", 8)
+        bit(pl.col("kind") == OutageKind.PLANNED.value, 1)
+        + bit(pl.col("kind") == OutageKind.FAULT.value, 2)
+        + bit(pl.col("cause") != OutageCause.EXTERNAL.value, 4)
+        + bit(pl.col("cause") != OutageCause.RATIONING.value, 8)
     )
     rows = interruptions.lazy().select(
         "user_id",

@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from bandian.core.time import SHANGHAI
-from bandian.grid.enums import AreaClass
+from bandian.grid.enums import AREA_LABELS
 from bandian.policy.loader import active_policy
 from bandian.reliability import charts, rules, selectors
 from bandian.reliability.engine import AREA_CLASSES, CEMI_N, Figures
@@ -37,7 +37,7 @@ def parse_year(raw: str | None, *, this_year: int) -> tuple[int, str]:
 
 
 def _area_label(area: str) -> str:
-    return str(AreaClass(area).label) if area in AreaClass.values else area
+    return str(AREA_LABELS[area]) if area in AREA_LABELS else area
 
 
 def _fixed(x: float | None, digits: int = 3) -> str:

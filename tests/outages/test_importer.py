@@ -33,9 +33,9 @@ def test_good_rows_are_kept_and_bad_rows_named_by_line_and_field(grid):
     report = import_interruptions(data.encode(), "f.csv")
 
     assert report.errors == [
-        "line 4, field end: 'yesterday' is not an ISO 8601 time",
+        "line 4, field end: 'yesterday' is not an ISO 8601 timestamp",
         "line 5, field user_id: no such MV user: NOPE",
-        "line 6, field kind: 'storm' is not one of planned, fault",
+        "line 6, field kind: 'storm' is not a kind (planned, fault)",
         "line 7, field user_id: this event and user already given on line 2",
     ]
     assert report.interruptions.created == 2
@@ -77,7 +77,7 @@ def test_parquet_with_naive_and_typed_timestamps(grid):
 
     report = import_interruptions(buffer.getvalue(), "x.parquet")
 
-    assert report.errors == ["line 2, field end: required"]
+    assert report.errors == ["line 2, field end: missing end"]
     row = Interruption.objects.get()
     assert row.start == dt.datetime(2026, 5, 10, 8, tzinfo=SHANGHAI)
 
@@ -117,7 +117,7 @@ def test_users_file_adds_unknown_users_and_checks_known_ones(grid):
 
     assert report.errors == [
         "line 3, field area_class: the grid has urban",
-        "line 4, field area_class: 'nowhere' is not one of central, urban, town, rural",
+        "line 4, field area_class: 'nowhere' is not an area class (central, urban, town, rural)",
     ]
     x1 = MVUser.objects.get(user_id="X1")
     assert (x1.feeder, x1.area_class, x1.county_id) == (None, "rural", "522622")

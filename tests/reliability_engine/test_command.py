@@ -252,7 +252,7 @@ def test_a_missing_file_or_a_missing_column_is_a_clear_error(files, tmp_path):
         run("--users", str(users), "--interruptions", str(tmp_path / "nope" / "interruptions.csv"), "--year", "2025")
 
     rows.write_text("event_id,user_id,start,end,kind\n")
-    with pytest.raises(CommandError, match=r"interruptions\.csv, line 1, column cause: column missing"):
+    with pytest.raises(CommandError, match=r"interruptions\.csv, line 1, column cause: missing column"):
         run("--users", str(users), "--interruptions", str(rows), "--year", "2025")
 
     other = tmp_path / "users.xlsx"
