@@ -117,5 +117,7 @@ def _rule_gap(request: HttpRequest, exc: RuleGap) -> HttpResponse:
 
 @api.exception_handler(Exception)
 def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
-    logger.exception("unhandled error in the API: %s %s", request.method, request.path)
-    return _error(request, 500, _("服务器内部错误，已记录，请稍后再试"))
+    logger.exception("unhandled error in the API: %s %s", request.method, request.path, extra={"request": request})
+    response = _error(request, 500, _("服务器内部错误，已记录，请稍后再试"))
+    response._has_been_logged = True  # type: ignore[attr-defined]  # logged above, with the traceback
+    return response

@@ -190,11 +190,26 @@ TASKS = {
     }
 }
 
+# Logs go to stderr (under systemd, the journal: `journalctl -u bandian-web`). Every unhandled
+# exception, in DEBUG or not, is a line on `django.request` with its method, path and user id
+# and the traceback (bandian/core/logs.py); never the query string or the request body.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"bandian": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")}},
+    "formatters": {
+        "request": {
+            "()": "bandian.core.logs.RequestFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "request"}},
+    "loggers": {
+        "bandian": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False},
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # 5xx only: 4xx answers are in gunicorn's access log already.
+        "django.request": {"level": os.environ.get("REQUEST_LOG_LEVEL", "ERROR")},
+        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
 }
 
 if not DEBUG:
@@ -234,3 +249,4 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_CLIENT_IP_CALLABLE = "bandian.core.clientip.client_ip"
 AXES_LOCKOUT_CALLABLE = "bandian.accounts.throttle.lockout_response"
 AXES_VERBOSE = False
+
