@@ -250,3 +250,36 @@ AXES_CLIENT_IP_CALLABLE = "bandian.core.clientip.client_ip"
 AXES_LOCKOUT_CALLABLE = "bandian.accounts.throttle.lockout_response"
 AXES_VERBOSE = False
 
+
+# --- Headers: Content-Security-Policy, HTTPS (issue 9.6) --------------------------------------
+# Every page: scripts, styles, images and requests from this site only, no inline script or
+# style (templates use static files; htmx is told not to inject its indicator style, see
+# base.html), no framing, no plugins. `ninja` in INSTALLED_APPS makes /api/v1/docs load Swagger
+# UI from django-ninja's own static files instead of a CDN.
+INSTALLED_APPS += ["csp", "ninja"]
+MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "csp.middleware.CSPMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Served over HTTPS (DEBUG off and SECURE_COOKIES not false): redirect plain HTTP, and tell
+# browsers to use HTTPS only (HSTS, a year by default). Behind the proxies of TRUSTED_PROXIES the
+# scheme comes from their X-Forwarded-Proto (nginx sets it, overwriting the client's).
+if not DEBUG and env_bool("SECURE_COOKIES", True):
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]  # local health checks over plain HTTP
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    if TRUSTED_PROXIES:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

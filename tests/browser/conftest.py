@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect, sync_playwright
 
 # Playwright's sync API runs an event loop in this thread; Django must still let the test's own
 # ORM calls (reading the SMS code from the outbox, the fixtures' users) through. bandian has no
@@ -47,19 +47,28 @@ def _sessions_without_expiry(settings):
 @pytest.fixture
 def new_page(chromium: Browser, live_server) -> Iterator[Callable[[], Page]]:
     """Pages of separate browser contexts (separate sessions), closed before the live server
-    stops, so that no keep-alive request outlives it."""
+    stops, so that no keep-alive request outlives it. Every page is watched for violations of
+    the Content-Security-Policy and for script errors: the test fails if any was logged."""
     contexts: list[BrowserContext] = []
+    problems: list[str] = []
+
+    def watch(message: ConsoleMessage) -> None:
+        if message.type == "error" and ("Content Security Policy" in message.text or "Refused to" in message.text):
+            problems.append(message.text)
 
     def make() -> Page:
         context = chromium.new_context(locale="zh-CN")
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
+        page.on("console", watch)
+        page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
         return page
 
     yield make
     for context in contexts:
         context.close()
+    assert problems == [], problems
 
 
 def sign_in(page: Page, base: str, username: str, password: str) -> None:

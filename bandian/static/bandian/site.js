@@ -1,0 +1,8 @@
+// bandian's only script of its own (the Content-Security-Policy allows no inline script).
+// A <select data-autosubmit> submits its form when changed: the language switch.
+document.addEventListener("change", (event) => {
+  const field = event.target;
+  if (field instanceof HTMLSelectElement && field.hasAttribute("data-autosubmit") && field.form) {
+    field.form.submit();
+  }
+});
