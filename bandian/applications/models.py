@@ -71,6 +71,10 @@ class Application(models.Model):
     # The chain's head: the number of events and the hash of the last one.
     event_count = models.PositiveIntegerField(default=0)
     head_hash = models.CharField(max_length=64, blank=True)
+    # The public progress query's answer, built by the write path beside the state it comes
+    # from, and the key of what it was built from (progress.py checks it before sending it).
+    progress_key = models.CharField(max_length=200, blank=True, editable=False)
+    progress_answer = models.TextField(blank=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

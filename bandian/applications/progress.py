@@ -5,29 +5,37 @@ guard against guessing, and the lookup. Both surfaces call `find`, so they give 
   not exactly four ASCII digits 0-9: full-width `１２３４` and superscript `²²²²` are not digits here)
   is refused before anything is looked up or counted, whether the number exists or not (422);
 - too many failed guesses for the number or from the address: refused (429);
-- an unknown number, a draft (not yet submitted, so not yet an application anyone follows), an
-  application without a phone and wrong digits all give the same "not found" (404) and count as
-  one failed guess;
+- an unknown number, a draft or an application withdrawn before it was submitted (never
+  submitted, so not an application anyone follows), an application without a phone and wrong
+  digits all give the same "not found" (404) and count as one failed guess;
 - otherwise the application's row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import hmac
+import json
 import re
 import weakref
+from collections.abc import Callable
 from functools import cache as cache_on_first_use
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest
+from django.utils import translation
 from django.utils.dateparse import parse_datetime
 
-from bandian.applications.enums import Status
-from bandian.applications.models import Application
+from bandian.applications.enums import EventType, Status
+from bandian.applications.models import Application, Event
 from bandian.core.clientip import client_ip
 from bandian.core.counters import attempt_count, attempt_counts
+from bandian.policy.loader import active_policy
+from bandian.policy.schema import Policy, PolicyGap
+from bandian.workdays.calendar import SHANGHAI
 
 # Guessing the four digits of the public progress query: only failed lookups count. After
 # PROGRESS_FAILURES_PER_NUMBER wrong answers for one number within PROGRESS_WINDOW, that number
@@ -97,6 +105,8 @@ PROGRESS_FIELDS = (
     "stage_due_at",
     "due_at",
     "energised_at",
+    "progress_key",
+    "progress_answer",
 )
 
 
@@ -146,7 +156,7 @@ def progress_row(no: str) -> tuple[Any, ...] | None:
     row = _fetch_progress_row(no)
     if row is None:
         return None
-    return (*row[:6], *(_aware(v) for v in row[6:]))
+    return (*row[:6], *(_aware(v) for v in row[6:11]), *row[11:])
 
 
 def _same(a: str, b: str) -> bool:
@@ -162,8 +172,170 @@ def find(no: str, digits: str, client: str) -> tuple[Any, ...]:
     if guessing_refused(no, client):
         raise ProgressRefused
     row = progress_row(no)
-    if row is None or row[4] == Status.DRAFT or len(row[1]) < 4 or not _same(row[1][-4:], digits):
+    if row is None or row[4] == Status.DRAFT or row[6] is None or len(row[1]) < 4 or not _same(row[1][-4:], digits):
         # The same answer whether the number or the phone is wrong: nothing to probe.
         guess_failed(no, client)
         raise ProgressNotFound
     return row
+
+
+# The answer, and the summary that holds it ready.
+#
+# The API's answer is a function of the row's fields above and of the policy in force, nothing
+# else (no "now"). The write path stores it, built, beside the row (`progress_answer`) with the
+# key of what it was built from (`progress_key`: those fields, the policy, the language), in the
+# same transaction as the change: services.derived_fields calls `summary`. The query sends the
+# stored answer when the key still matches the row it just read, and builds it afresh otherwise
+# (a row some other path changed, a new policy, another language): never a stale answer, and no
+# cache to share between processes or to evict the guard's counters.
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
+_fingerprints: dict[int, tuple[Policy, str]] = {}
+
+
+def _us(value: dt.datetime | None) -> str:
+    return "" if value is None else str((value - _EPOCH) // _MICROSECOND)
+
+
+def policy_fingerprint(policy: Policy) -> str:
+    """A short digest of the policy's content (computed once per loaded policy)."""
+    known = _fingerprints.get(id(policy))
+    if known is None or known[0] is not policy:
+        digest = hashlib.sha256(policy.model_dump_json().encode()).hexdigest()[:16]
+        known = _fingerprints[id(policy)] = (policy, digest)
+    return known[1]
+
+
+def summary_key(
+    policy: Policy,
+    language: str,
+    *,
+    customer_class: str,
+    county: str,
+    status: str,
+    stage: str,
+    submitted_at: dt.datetime | None,
+    clock_started_at: dt.datetime | None,
+    stage_due_at: dt.datetime | None,
+    due_at: dt.datetime | None,
+    energised_at: dt.datetime | None,
+) -> str:
+    times = "|".join(_us(t) for t in (submitted_at, clock_started_at, stage_due_at, due_at, energised_at))
+    return f"{policy_fingerprint(policy)}|{language}|{customer_class}|{county}|{status}|{stage}|{times}"
+
+
+def _local(value: dt.datetime | None) -> str | None:
+    """Asia/Shanghai with its offset, to the millisecond (as DjangoJSONEncoder writes times)."""
+    if value is None:
+        return None
+    text = value.astimezone(SHANGHAI).isoformat()
+    return text[:23] + text[26:] if value.microsecond else text
+
+
+def _stage_name(policy: Policy, stage: str) -> str:
+    return policy.stages[stage].zh if stage in policy.stages else stage
+
+
+def answer(
+    policy: Policy,
+    *,
+    no: str,
+    customer_class: str,
+    county: str,
+    status: str,
+    stage: str,
+    submitted_at: dt.datetime | None,
+    clock_started_at: dt.datetime | None,
+    stage_due_at: dt.datetime | None,
+    due_at: dt.datetime | None,
+    energised_at: dt.datetime | None,
+    completed: Callable[[], set[str]],
+) -> dict[str, Any]:
+    """The API's answer (schemas.ProgressOut), in the active language. `completed` gives the
+    steps completed, asked only for a withdrawn or cancelled application."""
+    rule = policy.classes[customer_class]  # type: ignore[index]
+    try:
+        limits: dict[str, int] | None = dict(
+            policy.limit_for(
+                customer_class, (clock_started_at or submitted_at or _EPOCH).astimezone(SHANGHAI).date()
+            ).steps
+        )
+    except (PolicyGap, KeyError):
+        limits = None
+    if status == Status.ENERGISED:
+        done = set(rule.steps)
+    elif stage in rule.steps:
+        done = set(rule.steps[: rule.steps.index(stage)])
+    elif status in (Status.WITHDRAWN, Status.CANCELLED):
+        done = completed()
+    else:
+        done = set()
+    return {
+        "no": no,
+        "customer_class": customer_class,
+        "customer_class_name": rule.zh,
+        "county_name": policy.counties.get(county, county),
+        "status": status,
+        "status_name": str(Status(status).label),
+        "current_stage": stage,
+        "current_stage_name": _stage_name(policy, stage) if stage else "",
+        "submitted_at": _local(submitted_at),
+        "stage_due_at": _local(stage_due_at),
+        "due_at": _local(due_at),
+        "energised_at": _local(energised_at),
+        "limit_clock": rule.clock,
+        "limit_workdays": sum(limits.values()) if limits else None,
+        "steps": [
+            {
+                "stage": s,
+                "name": _stage_name(policy, s),
+                "limit_workdays": limits.get(s) if limits else None,
+                "state": "done" if s in done else ("current" if s == stage else "pending"),
+            }
+            for s in rule.steps
+        ],
+    }
+
+
+def encode(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def summary(policy: Policy, *, no: str, completed: set[str], **fields: Any) -> tuple[str, str]:
+    """(progress_key, progress_answer) for the write path to store: the answer in the site's
+    language, and the key the query checks it by."""
+    language = settings.LANGUAGE_CODE
+    with translation.override(language):
+        body = encode(answer(policy, no=no, completed=lambda: completed, **fields))
+    return summary_key(policy, language, **fields), body
+
+
+def answer_for(row: tuple[Any, ...], no: str) -> str:
+    """The API's answer for a row from `find`, as JSON text: the stored one when it was built
+    from exactly this row, policy and language, else built now."""
+    pk, _phone, cls, county, status, stage, submitted_at, clock_started_at, stage_due_at, due_at, energised_at = row[
+        :11
+    ]
+    key, stored = row[11], row[12]
+    policy = active_policy()
+    fields = {
+        "customer_class": cls,
+        "county": county,
+        "status": status,
+        "stage": stage,
+        "submitted_at": submitted_at,
+        "clock_started_at": clock_started_at,
+        "stage_due_at": stage_due_at,
+        "due_at": due_at,
+        "energised_at": energised_at,
+    }
+    if stored and key == summary_key(policy, translation.get_language() or "", **fields):
+        return str(stored)
+
+    def completed() -> set[str]:  # rare: ask the timeline what was done
+        return set(
+            Event.objects.filter(application_id=pk, type=EventType.STAGE_COMPLETED).values_list("stage", flat=True)
+        )
+
+    return encode(answer(policy, no=no, completed=completed, **fields))

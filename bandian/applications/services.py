@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from bandian.accounts.models import County, Role, User
 from bandian.accounts.phones import normalise_phone, valid_mobile
+from bandian.applications import progress
 from bandian.applications.clocks import Clocks, TimelineEvent, compute_clocks
 from bandian.applications.enums import Channel, EventType, Status
 from bandian.applications.models import Application, Document, Event, Sequence
@@ -428,6 +429,25 @@ def derived_fields(app: Application, events: list[TimelineEvent], *, now: dt.dat
     app.closed_at = clocks.energised_at or clocks.closed_at
     app.stage_due_at = clocks.stage_due_at
     app.due_at = clocks.due_at
+    refresh_progress_summary(app, events, policy=policy)
+
+
+def refresh_progress_summary(app: Application, events: list[TimelineEvent], *, policy: Policy) -> None:
+    """The public progress query's answer, stored ready beside the state it is built from."""
+    app.progress_key, app.progress_answer = progress.summary(
+        policy,
+        no=app.no,
+        completed={e.stage for e in events if e.type == EventType.STAGE_COMPLETED},
+        customer_class=app.customer_class,
+        county=app.county_id,
+        status=app.status,
+        stage=app.current_stage,
+        submitted_at=app.submitted_at,
+        clock_started_at=app.clock_started_at,
+        stage_due_at=app.stage_due_at,
+        due_at=app.due_at,
+        energised_at=app.energised_at,
+    )
 
 
 def derive(app: Application, *, now: dt.datetime | None = None) -> None:

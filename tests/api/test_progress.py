@@ -158,3 +158,52 @@ def test_the_answer_matches_its_published_schema(alice, kaili, cm, pm):
         parsed = ProgressOut.model_validate(response.json())
         assert set(response.json()) == set(ProgressOut.model_fields)
         assert parsed.no == app.no
+
+
+def _fresh_answer(app) -> dict:
+    """The answer built now from the row, ignoring what the write path stored."""
+    type(app).objects.filter(pk=app.pk).update(progress_key="")
+    body = progress(app.no, "0001").json()
+    return body
+
+
+def test_the_stored_answer_is_the_answer_built_from_the_row(alice, kaili, cm, pm):
+    with time_machine.travel(at(2026, 9, 30, 10, 0, 0), tick=False):
+        running = submitted(alice, kaili)
+        services.stage_complete(application=running, stage="apply", actor=cm)
+    with time_machine.travel(at(2026, 9, 30, 11, 12, 13), tick=True):  # microseconds in every time
+        paused = submitted(alice, kaili, "hv_single", capacity_kw=500, address="凯里市 2 号")
+        services.application_pause(application=paused, reason="customer_works", note="施工", actor=cm)
+        done = submitted(alice, kaili, address="凯里市 3 号")
+        services.stage_complete(application=done, stage="apply", actor=cm)
+        services.stage_complete(application=done, stage="connect", actor=pm)
+        cancelled = submitted(alice, kaili, "lv_general", capacity_kw=50, address="凯里市 4 号")
+        services.stage_complete(application=cancelled, stage="apply", actor=cm)
+        services.application_cancel(application=cancelled, actor=cm, note="客户重复申请")
+        withdrawn = submitted(alice, kaili, address="凯里市 5 号")
+        services.application_withdraw(application=withdrawn, actor=alice)
+    for app in (running, paused, done, cancelled, withdrawn):
+        app.refresh_from_db()
+        assert app.progress_answer, app.status
+        stored = progress(app.no, "0001")
+        assert stored.status_code == 200 and stored["Content-Type"] == "application/json"
+        assert json.loads(app.progress_answer) == stored.json() == _fresh_answer(app)
+    states = [s["state"] for s in json.loads(cancelled.progress_answer)["steps"]]
+    assert states[0] == "done" and set(states[1:]) == {"pending"}
+
+
+def test_a_row_changed_behind_the_write_path_is_answered_from_the_row(alice, kaili, cm, pm):
+    app = submitted(alice, kaili)
+    before = progress(app.no, "0001").json()
+    later = app.due_at + dt.timedelta(days=3)
+    type(app).objects.filter(pk=app.pk).update(due_at=later)  # e.g. a bulk fix, not through services
+    after = progress(app.no, "0001").json()
+    assert after["due_at"] != before["due_at"]
+    assert dt.datetime.fromisoformat(after["due_at"]) == later.replace(microsecond=later.microsecond // 1000 * 1000)
+
+
+def test_another_language_is_answered_in_that_language(alice, kaili):
+    app = submitted(alice, kaili)
+    assert progress(app.no, "0001").json()["status_name"] == "办理中"
+    english = progress(app.no, "0001", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["status_name"] == "In progress"
