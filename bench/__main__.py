@@ -120,11 +120,14 @@ def holds_data_set(n: int) -> bool:
     from bandian.applications.models import Application, Event
     from bench import data
 
-    first = Application.objects.filter(no=data.application_no(1)).values_list("head_hash", flat=True).first()
+    first = Application.objects.filter(no=data.application_no(1)).values_list("head_hash", "progress_key").first()
     return (
         Application.objects.count() == n
         and Event.objects.count() == n * data.EVENTS_PER_APPLICATION
-        and first == data.expected_head(1)
+        and first is not None
+        and first[0] == data.expected_head(1)
+        # The stored progress answers were built by this code, with this policy.
+        and first[1] == data.expected_progress_key(1)
     )
 
 

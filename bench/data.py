@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db import connection, models, transaction
 
+from bandian.applications import progress
 from bandian.applications.clocks import TimelineEvent, compute_clocks
 from bandian.applications.models import Application, Event
 from bandian.applications.timeline import GENESIS, chain_hash, event_content
@@ -257,6 +258,21 @@ def _derive(fields: dict[str, Any], events: list[dict[str, Any]]) -> None:
         created_at=submitted - dt.timedelta(minutes=10),
         updated_at=events[-1]["received_at"],
     )
+    # The public progress query's stored answer, as services.refresh_progress_summary writes it.
+    fields["progress_key"], fields["progress_answer"] = progress.summary(
+        policy,
+        no=fields["no"],
+        completed={e["stage"] for e in events if e["type"] == "stage_completed"},
+        customer_class=fields["customer_class"],
+        county=fields["county_id"],
+        status=fields["status"],
+        stage=fields["current_stage"],
+        submitted_at=fields["submitted_at"],
+        clock_started_at=None,
+        stage_due_at=fields["stage_due_at"],
+        due_at=fields["due_at"],
+        energised_at=fields["energised_at"],
+    )
 
 
 def generate(n: int, *, seed: int = SEED) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
@@ -273,6 +289,13 @@ def expected_head(i: int, *, seed: int = SEED) -> str:
     for fields, _events in generate(i, seed=seed):
         if fields["id"] == i:
             return str(fields["head_hash"])
+    raise ValueError(i)
+
+
+def expected_progress_key(i: int, *, seed: int = SEED) -> str:
+    for fields, _events in generate(i, seed=seed):
+        if fields["id"] == i:
+            return str(fields["progress_key"])
     raise ValueError(i)
 
 
