@@ -33,9 +33,9 @@ from bandian.applications.enums import EventType, Status
 from bandian.applications.models import Application, Event
 from bandian.core.clientip import client_ip
 from bandian.core.counters import attempt_count, attempt_counts
+from bandian.core.time import SHANGHAI
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy, PolicyGap
-from bandian.workdays.calendar import SHANGHAI
 
 # Guessing the four digits of the public progress query: only failed lookups count. After
 # PROGRESS_FAILURES_PER_NUMBER wrong answers for one number within PROGRESS_WINDOW, that number
