@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from bandian.api import api
+from bandian.api import api, progress_query
 from bandian.disclosure import views as disclosure_views
 
 urlpatterns = [
+    # The public progress query, the hot path: first, and past ninja (see progress_query).
+    path("api/v1/applications/progress", progress_query),
     path("", disclosure_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("bandian.accounts.urls")),

@@ -207,3 +207,16 @@ def test_another_language_is_answered_in_that_language(alice, kaili):
     assert progress(app.no, "0001").json()["status_name"] == "办理中"
     english = progress(app.no, "0001", HTTP_ACCEPT_LANGUAGE="en").json()
     assert english["status_name"] == "In progress"
+
+
+def test_only_get_is_answered(alice, kaili):
+    app = submitted(alice, kaili)
+    response = Client().post(f"{BASE}/progress?no={app.no}&phone_last4=0001")
+    assert response.status_code == 405 and response["Allow"] == "GET"
+
+
+def test_the_route_served_is_the_one_documented(client):
+    spec = client.get("/api/v1/openapi.json").json()
+    operation = spec["paths"]["/api/v1/applications/progress"]["get"]
+    assert {p["name"] for p in operation["parameters"]} == {"no", "phone_last4"}
+    assert set(operation["responses"]) >= {"200", "404", "422", "429"}
