@@ -1,9 +1,10 @@
 """Demo data of the parallel approval: department logins and ~40 approval cases on demo applications.
 
 Run by `manage.py demo` after the applications demo. The cases describe the past (up to the
-applications demo's `DEMO_NOW`), so they are written as the services would have left them, with
-their timestamps, rather than through the services, which stamp the present and refuse
-applications already energised:
+applications demo's `DEMO_NOW`). Every change of a case's or an item's state goes through the
+permits' one setter (`case_state_set`, `item_state_set`, with `at=`), which writes its log row;
+opening a case and the non-state log rows are still written here with their timestamps, since
+`case_open` and the other actions stamp the present and refuse applications already energised:
 
 - historic parallel cases take the approval interval the demo application's own timeline holds
   (first intake at its `approval_started`, last decision at its `approval_completed`), so the
@@ -51,7 +52,7 @@ from bandian.permits.models import (
     PermitItem,
 )
 from bandian.permits.pdf import FontMissing, case_document, check_font
-from bandian.permits.services import deadline, departments_sync
+from bandian.permits.services import case_state_set, deadline, departments_sync, item_state_set
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy
 from bandian.workdays.calendar import DAY, WorkCalendar
@@ -211,19 +212,8 @@ class _Writer:
     def _decide(
         self, case: ApprovalCase, item: PermitItem, status: ItemStatus, at: dt.datetime, note: str = ""
     ) -> None:
-        item.status = status
-        item.decided_at = at
-        item.decided_by = self.deciders.get(item.department.code) if status != ItemStatus.STOPPED else None
-        if status == ItemStatus.REFUSED:
-            item.reason = note
-        item.save()
-        action = {
-            ItemStatus.APPROVED: LogAction.APPROVED,
-            ItemStatus.REFUSED: LogAction.REFUSED,
-            ItemStatus.FILED: LogAction.FILED,
-            ItemStatus.STOPPED: LogAction.STOPPED,
-        }[status]
-        CaseLog.objects.create(case=case, item=item, action=action, actor=item.decided_by, at=at, note=note)
+        decider = self.deciders.get(item.department.code) if status != ItemStatus.STOPPED else None
+        item_state_set(case, item, status, actor=decider, at=at, note=note, decided_by=decider)
 
     def approve_all(self, case: ApprovalCase, items: list[PermitItem], end: dt.datetime) -> None:
         """Each department decides somewhere in [intake, end]; the last one at `end`."""
@@ -232,10 +222,7 @@ class _Writer:
         times[-1] = end
         for item, at in zip(items, times, strict=True):
             self._decide(case, item, ItemStatus.APPROVED, at)
-        case.status = CaseStatus.APPROVED
-        case.decided_at = end
-        case.save()
-        CaseLog.objects.create(case=case, action=LogAction.CASE_APPROVED, actor=items[-1].decided_by, at=end)
+        case_state_set(case, CaseStatus.APPROVED, actor=items[-1].decided_by, at=end)
 
     def refuse(self, case: ApprovalCase, items: list[PermitItem], at: dt.datetime, reason: str) -> None:
         """One department refuses; the items decided before stay, the rest are stopped."""
@@ -248,10 +235,7 @@ class _Writer:
         for item in items[:-1]:
             if item.status == ItemStatus.PENDING:
                 self._decide(case, item, ItemStatus.STOPPED, at, note)
-        case.status = CaseStatus.REFUSED
-        case.decided_at = at
-        case.save()
-        CaseLog.objects.create(case=case, action=LogAction.CASE_REFUSED, actor=refused.decided_by, at=at, note=note)
+        case_state_set(case, CaseStatus.REFUSED, actor=refused.decided_by, at=at, note=note)
 
     def decided_at_intake(self, case: ApprovalCase, items: list[PermitItem]) -> None:
         at = case.opened_at
@@ -261,23 +245,14 @@ class _Writer:
             CaseLog.objects.create(case=case, action=LogAction.COMMITMENT_SIGNED, actor=case.opened_by, at=at)
         status = ItemStatus.APPROVED if case.path == CasePath.COMMITMENT else ItemStatus.FILED
         for item in items:
-            item.status = status
-            item.decided_at = at
-            item.save()
-            CaseLog.objects.create(
-                case=case, item=item, action=LogAction(status.value), actor=None, at=at, note=case.path
-            )
-        case.status = CaseStatus.APPROVED
-        case.decided_at = at
-        case.save()
-        CaseLog.objects.create(case=case, action=LogAction.CASE_APPROVED, actor=case.opened_by, at=at)
+            item_state_set(case, item, status, actor=None, at=at, note=case.path)
+        case_state_set(case, CaseStatus.APPROVED, actor=case.opened_by, at=at)
 
     def completion(self, case: ApprovalCase, items: list[PermitItem], at: dt.datetime, *, confirm: bool) -> None:
         case.completion_reported_at = at
         case.completion_reported_by = case.opened_by
         case.restoration_due_at = deadline(at, self.policy.permits.restoration_workdays)
-        case.status = CaseStatus.RESTORING
-        CaseLog.objects.create(case=case, action=LogAction.COMPLETION_REPORTED, actor=case.opened_by, at=at)
+        case_state_set(case, CaseStatus.RESTORING, actor=case.opened_by, at=at)
         if confirm:
             last = at
             for item in items:
@@ -293,10 +268,7 @@ class _Writer:
                     at=last,
                     note="道路绿化已恢复",
                 )
-            case.status = CaseStatus.CLOSED
-            case.closed_at = last
-            CaseLog.objects.create(case=case, action=LogAction.CLOSED, actor=None, at=last)
-        case.save()
+            case_state_set(case, CaseStatus.CLOSED, actor=None, at=last)
 
     def document(self, case: ApprovalCase) -> None:
         content = case_document(case, list(case.items.select_related("department")), self.policy)
