@@ -649,12 +649,14 @@ def _write(grid: DemoGrid, counties: dict[str, County], operator: User | None) -
             start=e.start,
             description=e.description,
             actor=operator,
+            at=e.start,  # entered as it began
         )
+        at = e.start
         for users, share in e.groups:
             at = e.start + dt.timedelta(seconds=round(e.seconds * share))
             restored = [mv_users[u] for u in users]
-            outage_services.restoration_add(event=event, at=at, users=restored, note="", actor=operator)
+            outage_services.restoration_add(event=event, at=at, users=restored, note="", actor=operator, recorded_at=at)
         if sum(len(users) for users, _ in e.groups) == event.affected_users.count():
-            outage_services.event_close(event=event, actor=operator)
+            outage_services.event_close(event=event, actor=operator, at=at)
         written += event.affected_users.count()
     return written
