@@ -9,9 +9,15 @@ taken out of service in the middle of a year.
 The history, 2020 to the demo's "now" (`bandian.demo.applications.DEMO_NOW`): planned and fault
 outages on whole feeders or on branches, restored in steps, overlapping ones, momentary ones, a
 few crossing the new year, causes internal, external and rationing (the autumn 2021 and summer
-2022 power shortages, a June 2024 storm). They are written as per-user §5 rows (as if imported
-from the former outage system), and a few recent Kaili events are entered through
-bandian.outages.services with their restoration steps, so the event pages have real examples.
+2022 power shortages, a June 2024 storm). They are per-user §5 rows (as if imported from the
+former outage system), and a few recent Kaili events are entered in the back office with their
+restoration steps, so the event pages have real examples.
+
+Nothing is written here directly: the grid goes through the grid's own CSV loader
+(`grid_files_load`, as of 2020-01-01), the history through the §5 import (`import_interruptions`,
+as of the demo's "now") and the entered events through the outage services (`event_create`,
+`restoration_add`, `event_close`, each at the time it describes), so the change history records
+them like any other load.
 
 The story, relative to the policy's targets (so it holds for any policy): 2020 poor; 2021 every
 class meets its target but rural, which misses narrowly; 2022 town misses the stricter target;
@@ -24,11 +30,13 @@ Seeded random: the same data every time.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -38,11 +46,12 @@ from django.db import transaction
 from bandian.accounts.models import County, Role, User
 from bandian.core.time import SHANGHAI, year_bounds
 from bandian.demo import applications as app_demo
+from bandian.grid import services as grid_services
 from bandian.grid.enums import MVUserKind, Ownership
-from bandian.grid.models import Feeder, LVCustomer, MVUser, Substation, Transformer
+from bandian.grid.models import Feeder, MVUser, Substation, Transformer
 from bandian.outages import services as outage_services
-from bandian.outages.enums import OutageCause, OutageKind, Source
-from bandian.outages.models import Interruption
+from bandian.outages.enums import OutageCause, OutageKind
+from bandian.outages.importer import import_interruptions
 from bandian.policy.loader import active_policy
 from bandian.reliability import engine
 from bandian.reliability.engine import AREA_CLASSES
@@ -559,87 +568,121 @@ def load_grid_demo(*, small: bool = False, progress: Callable[[str], None] | Non
     return GridLoadResult(True, len(grid.feeders), len(grid.users), rows, entered, time.monotonic() - started)
 
 
-def _write(grid: DemoGrid, counties: dict[str, County], operator: User | None) -> int:
-    subs = Substation.objects.bulk_create(
-        [Substation(code=c, name=n, county=counties[k], voltage_kv=kv) for c, n, k, kv in grid.substations]
-    )
-    feeders = Feeder.objects.bulk_create(
-        [
-            Feeder(
-                code=f.code,
-                name=f.name,
-                substation=subs[f.substation],
-                county=counties[f.county],
-                area_class=f.area,
-                rated_capacity_kva=f.capacity,
-                peak_load_kva=int(f.capacity * 0.55),
-            )
-            for f in grid.feeders
-        ]
-    )
-    transformers = Transformer.objects.bulk_create(
-        [
-            Transformer(
-                code=t.code,
-                name=t.name,
-                feeder=feeders[t.feeder],
-                ownership=t.ownership,
-                capacity_kva=t.capacity,
-                county=counties[grid.feeders[t.feeder].county],
-                area_class=grid.feeders[t.feeder].area,
-            )
-            for t in grid.transformers
-        ],
-        batch_size=BATCH,
-    )
-    mv_users = MVUser.objects.bulk_create(
-        [
-            MVUser(
-                user_id=u.user_id,
-                kind=u.kind,
-                name=u.name,
-                feeder=feeders[u.feeder],
-                transformer=transformers[u.transformer],
-                county=counties[grid.feeders[u.feeder].county],
-                area_class=grid.feeders[u.feeder].area,
-                in_service_from=u.in_from,
-                in_service_to=u.in_to,
-            )
-            for u in grid.users
-        ],
-        batch_size=BATCH,
-    )
-    rng = random.Random(SEED + 1)
-    lv = []
-    for u in grid.users:
-        if u.kind == MVUserKind.PUBLIC_TRANSFORMER:
-            t = transformers[u.transformer]
-            for k in range(1, 3):
-                lv.append(
-                    LVCustomer(
-                        account_no=f"{u.user_id}-{k:02d}",
-                        name=rng.choice(LV_NAMES),
-                        transformer=t,
-                        county_id=t.county_id,
-                    )
-                )
-    LVCustomer.objects.bulk_create(lv, batch_size=BATCH)
+def _csv(header: list[str], rows: Sequence[Sequence[object]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    return out.getvalue().encode()
+
+
+def _grid_files(grid: DemoGrid) -> dict[str, bytes]:
+    """The demo grid as the five CSV files of docs/grid.md, for the grid's own loader."""
+    feeders, transformers = grid.feeders, grid.transformers
+    lv_rng = random.Random(SEED + 1)
+    lv_rows = [
+        [f"{u.user_id}-{k:02d}", lv_rng.choice(LV_NAMES), transformers[u.transformer].code, feeders[u.feeder].county]
+        for u in grid.users
+        if u.kind == MVUserKind.PUBLIC_TRANSFORMER
+        for k in range(1, 3)
+    ]
+    return {
+        "substations": _csv(
+            ["code", "name", "county", "voltage_kv"], [[c, n, k, kv] for c, n, k, kv in grid.substations]
+        ),
+        "feeders": _csv(
+            ["code", "name", "substation", "county", "area_class", "rated_capacity_kva", "peak_load_kva"],
+            [
+                [
+                    f.code,
+                    f.name,
+                    grid.substations[f.substation][0],
+                    f.county,
+                    f.area,
+                    f.capacity,
+                    int(f.capacity * 0.55),
+                ]
+                for f in feeders
+            ],
+        ),
+        "transformers": _csv(
+            ["code", "name", "feeder", "ownership", "capacity_kva", "county", "area_class"],
+            [
+                [
+                    t.code,
+                    t.name,
+                    feeders[t.feeder].code,
+                    t.ownership,
+                    t.capacity,
+                    feeders[t.feeder].county,
+                    feeders[t.feeder].area,
+                ]
+                for t in transformers
+            ],
+        ),
+        "mv_users": _csv(
+            [
+                "user_id",
+                "kind",
+                "name",
+                "feeder",
+                "transformer",
+                "county",
+                "area_class",
+                "in_service_from",
+                "in_service_to",
+            ],
+            [
+                [
+                    u.user_id,
+                    u.kind,
+                    u.name,
+                    feeders[u.feeder].code,
+                    transformers[u.transformer].code,
+                    feeders[u.feeder].county,
+                    feeders[u.feeder].area,
+                    u.in_from.isoformat() if u.in_from else None,
+                    u.in_to.isoformat() if u.in_to else None,
+                ]
+                for u in grid.users
+            ],
+        ),
+        "lv_customers": _csv(["account_no", "name", "transformer", "county"], lv_rows),
+    }
+
+
+def _interruptions_file(grid: DemoGrid) -> bytes:
+    """The history not entered in the back office, as a §5 interruptions file (Parquet)."""
     rows = [
-        Interruption(
-            event_id=e.event_id,
-            user_id=grid.users[u].user_id,
-            start=e.start,
-            end=end,
-            kind=e.kind,
-            cause=e.cause,
-            source=Source.IMPORTED,
-        )
+        (e.event_id, grid.users[u].user_id, e.start, end, e.kind, e.cause)
         for e in grid.events
         if not e.entered
         for u, end in e.ends()
     ]
-    Interruption.objects.bulk_create(rows, batch_size=BATCH)
-    written = len(rows)
+    frame = pl.DataFrame(rows, schema=engine.INTERRUPTIONS_SCHEMA, orient="row")
+    out = io.BytesIO()
+    frame.write_parquet(out)
+    return out.getvalue()
+
+
+def _write(grid: DemoGrid, counties: dict[str, County], operator: User | None) -> int:
+    """Everything through the public write paths: the grid's CSV loader, the §5 interruptions
+    import and, for the events entered in the back office, the outage services, each at the
+    time it describes."""
+    reports = grid_services.grid_files_load(files=_grid_files(grid), actor=None, at=year_bounds(FIRST_YEAR)[0])
+    problems = [f"{r.name}: {e}" for r in reports for e in r.errors]
+    if problems:
+        raise RuntimeError("the demo grid does not load: " + "; ".join(problems[:5]))
+    history = import_interruptions(_interruptions_file(grid), "demo-interruptions.parquet", at=NOW)
+    if history.interruptions.errors:
+        raise RuntimeError("the demo history does not load: " + "; ".join(history.interruptions.errors[:5]))
+    written = history.interruptions.created
+    by_code = {f.code: f for f in Feeder.objects.filter(code__in=[f.code for f in grid.feeders])}
+    feeders = [by_code[f.code] for f in grid.feeders]
+    by_code_t = {t.code: t for t in Transformer.objects.filter(code__in=[t.code for t in grid.transformers])}
+    transformers = [by_code_t[t.code] for t in grid.transformers]
+    by_id = {u.user_id: u for u in MVUser.objects.filter(user_id__in=[u.user_id for u in grid.users])}
+    mv_users = [by_id[u.user_id] for u in grid.users]
     for e in (e for e in grid.events if e.entered):
         event = outage_services.event_create(
             feeder=feeders[e.feeder],
