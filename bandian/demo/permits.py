@@ -160,7 +160,7 @@ class _Writer:
     ) -> tuple[ApprovalCase, list[PermitItem]]:
         assert app.customer_manager is not None  # only managed applications are chosen
         n = self.serial[app.pk] = self.serial.get(app.pk, 0) + 1
-        limit = self.policy.approval_limit(float(voltage))
+        limit = self.policy.parallel_approval_limit(opened_at.astimezone(SHANGHAI).date())
         street = self.rng.choice(ROUTES)
         case = ApprovalCase.objects.create(
             no=f"{app.no}-W{n:02d}",
@@ -177,7 +177,7 @@ class _Writer:
             limit_workdays=limit,
             due_at=deadline(opened_at, limit),
         )
-        item_due = deadline(opened_at, min(limit, self.policy.approval.parallel_workdays))
+        item_due = deadline(opened_at, limit)
         items = [
             PermitItem.objects.create(case=case, item_type=t, department=self._department(t, app), due_at=item_due)
             for t in self._types(app)

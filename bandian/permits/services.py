@@ -42,7 +42,7 @@ from bandian.permits.pdf import case_document
 from bandian.policy import voltages
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy
-from bandian.workdays.calendar import DAY, CalendarYearMissing
+from bandian.workdays.calendar import DAY, SHANGHAI, CalendarYearMissing
 from bandian.workdays.selectors import get_calendar
 
 __all__ = [
@@ -350,8 +350,9 @@ def case_open(
         if ApprovalCase.objects.filter(application=app, status=CaseStatus.OPEN).exists():
             raise StateConflict(_("该申请已有审批中的外线工程审批"))
         now = timezone.now()
-        limit = policy.approval_limit(float(voltage))
-        item_due = deadline(now, min(limit, policy.approval.parallel_workdays))
+        # 四（二）: the listed items are approved together within one total, at any voltage.
+        limit = policy.parallel_approval_limit(now.astimezone(SHANGHAI).date())
+        item_due = deadline(now, limit)
         case = ApprovalCase.objects.create(
             no=f"{app.no}-W{ApprovalCase.objects.filter(application=app).count() + 1:02d}",
             application=app,

@@ -16,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from bandian.core.errors import RuleGap
 from bandian.policy.areas import AREA_CLASSES
 from bandian.policy.classes import CustomerClass
-from bandian.policy.voltages import is_low_voltage
 
 ClockName = Literal["full_process", "utility", "approval"]
 # Codes of pause reasons, documents and stages: they are stored and exchanged (requirements §5).
@@ -125,13 +124,60 @@ class ClassRule(Labelled):
         return next((lim for lim in self.limits if lim.applies_on(day)), None)
 
 
-class Approval(Strict):
+class Dated(Strict):
+    """A rule in force from `from` to `to` (both included; no `to`: still in force)."""
+
+    valid_from: dt.date = Field(alias="from")
+    valid_to: dt.date | None = Field(default=None, alias="to")
+
+    @model_validator(mode="after")
+    def ordered(self) -> Dated:
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise RuleError(("to",), f"{self.valid_to} is before 'from' ({self.valid_from})")
+        return self
+
+    def applies_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+def _check_no_overlap(rules: list[Dated], key: str) -> None:
+    ordered = sorted(enumerate(rules), key=lambda pair: pair[1].valid_from)
+    for (_, earlier), (j, later) in itertools.pairwise(ordered):
+        if earlier.valid_to is None or earlier.valid_to >= later.valid_from:
+            raise RuleError(
+                (key, j, "from"),
+                f"the limit from {later.valid_from} overlaps the one from {earlier.valid_from}"
+                + (" (which has no 'to')" if earlier.valid_to is None else f" (to {earlier.valid_to})"),
+            )
+
+
+class AccessApprovalLimit(Dated):
+    """三、工作目标: the administrative approval of power access works, on the approval clock
+    (A), by the day the application was submitted."""
+
     low_voltage_workdays: int = Field(gt=0)
     high_voltage_workdays: int = Field(gt=0)
-    parallel_workdays: int = Field(gt=0)
+
+
+class ParallelApprovalLimit(Dated):
+    """四（二）: the departments' parallel approval (green space, trees, municipal facilities,
+    road occupation), in total and at any voltage, by the day the permit case was opened."""
+
+    workdays: int = Field(gt=0)
+
+
+class Approval(Strict):
     commitment_max_kv: float = Field(gt=0)
     commitment_max_length_m: float = Field(gt=0)
     commitment_excludes_wells: bool
+    access_limits: list[AccessApprovalLimit] = Field(min_length=1)
+    parallel_limits: list[ParallelApprovalLimit] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def no_overlap(self) -> Approval:
+        _check_no_overlap(list(self.access_limits), "access_limits")
+        _check_no_overlap(list(self.parallel_limits), "parallel_limits")
+        return self
 
 
 class PermitDepartment(Labelled):
@@ -294,9 +340,20 @@ class Policy(Strict):
             raise PolicyGap(f"policy {self.policy.name} sets no limit for {customer_class} on {submitted_on}")
         return limit
 
-    def approval_limit(self, voltage_kv: float) -> int:
-        low = is_low_voltage(voltage_kv)
-        return self.approval.low_voltage_workdays if low else self.approval.high_voltage_workdays
+    def access_approval_limit(self, voltage: str, submitted_on: dt.date) -> int:
+        """三: the limit of an application's approval clock (A), by its class's voltage ("low" or
+        "high", i.e. up to 20 kV) and the day it was submitted."""
+        limit = next((lim for lim in self.approval.access_limits if lim.applies_on(submitted_on)), None)
+        if limit is None:
+            raise PolicyGap(f"policy {self.policy.name} sets no approval limit on {submitted_on}")
+        return limit.low_voltage_workdays if voltage == "low" else limit.high_voltage_workdays
+
+    def parallel_approval_limit(self, opened_on: dt.date) -> int:
+        """四（二）: the total limit of a parallel permit case, at any voltage, by the day it opened."""
+        limit = next((lim for lim in self.approval.parallel_limits if lim.applies_on(opened_on)), None)
+        if limit is None:
+            raise PolicyGap(f"policy {self.policy.name} sets no parallel approval limit on {opened_on}")
+        return limit.workdays
 
     def zero_investment_rule(
         self, *, day: dt.date, county: str, urban: bool, capacity_kw: float

@@ -73,8 +73,22 @@ def policy_context(policy: Policy) -> dict[str, Any]:
         }
         for t in policy.reliability
     ]
+    access_limits = [
+        {
+            "period": _period(lim.valid_from, lim.valid_to),
+            "low": lim.low_voltage_workdays,
+            "high": lim.high_voltage_workdays,
+        }
+        for lim in policy.approval.access_limits
+    ]
+    parallel_limits = [
+        {"period": _period(lim.valid_from, lim.valid_to), "workdays": lim.workdays}
+        for lim in policy.approval.parallel_limits
+    ]
     return {
         "policy": policy,
+        "access_limits": access_limits,
+        "parallel_limits": parallel_limits,
         "classes": classes,
         "zero_investment": zero_investment,
         "reliability": reliability,

@@ -14,7 +14,9 @@ from bandian.applications.enums import EventType
 from bandian.notify.models import Message
 from bandian.permits import selectors, services
 from bandian.permits.models import CaseLog, CasePath, CaseStatus, ItemStatus, LogAction, PermitItem
+from bandian.permits.report import approvals_report
 from bandian.policy.loader import active_policy
+from bandian.policy.schema import PolicyGap
 from bandian.workdays.calendar import SHANGHAI
 from tests.conftest import pdf_upload, submitted
 from tests.permits.conftest import ALL_ITEMS, START, open_parallel
@@ -48,9 +50,9 @@ def test_one_intake_sends_each_item_to_its_department_and_starts_the_approval_cl
         "road_occupation": "county-522601",  # the application's county government
     }
     assert case.path == CasePath.PARALLEL and case.status == CaseStatus.OPEN
-    assert case.limit_workdays == 10  # 10 kV
-    assert case.due_at == dt.datetime(2026, 3, 16, 9, tzinfo=SHANGHAI)
-    # Each department has the plan's 5 working days for the parallel approval.
+    # 四（二）: the items are approved together within 5 working days in total, a 10 kV line too.
+    assert case.limit_workdays == 5
+    assert case.due_at == dt.datetime(2026, 3, 9, 9, tzinfo=SHANGHAI)
     assert {i.due_at for i in items.values()} == {dt.datetime(2026, 3, 9, 9, tzinfo=SHANGHAI)}
     assert case.materials.count() == 1  # uploaded once, shared
     assert hv_app.events.filter(type=EventType.APPROVAL_STARTED).count() == 1
@@ -347,3 +349,21 @@ def test_the_approval_reaches_the_compliance_report_and_the_applicants_page(
     assert line.utility_workdays == pytest.approx(2.0)
     body = client_for(alice).get(f"/applications/{hv_app.no}/").content.decode()
     assert case.no in body and "已批准" in body
+
+
+def test_a_high_voltage_item_decided_after_seven_working_days_is_late_in_the_supervisors_share(clock, case, deciders):
+    # 2026-03-02 09:00 + 7 working days = 2026-03-11 09:00: past the 5-day total of 四（二）.
+    clock.move_to(dt.datetime(2026, 3, 11, 9, tzinfo=SHANGHAI))
+    for item in case.items.all():
+        decide(item, deciders[item.item_type], "approve")
+    stats, _names = approvals_report(2026)
+    assert stats.total["decided"] == 5
+    assert stats.total["within_limit_share"] == 0.0
+    assert stats.total["max_workdays"] == 7.0
+
+
+def test_the_parallel_limit_comes_from_the_policy_by_the_day_the_case_opens():
+    policy = active_policy()
+    assert policy.parallel_approval_limit(dt.date(2026, 3, 2)) == 5
+    with pytest.raises(PolicyGap):
+        policy.parallel_approval_limit(dt.date(2020, 12, 31))

@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 
 from bandian.policy.loader import PolicyError, load_policy, validate_policy
+from bandian.policy.schema import PolicyGap
 
 POLICY = Path(settings.BASE_DIR) / "policies" / "qiandongnan-2021.toml"
 TEXT = POLICY.read_text(encoding="utf-8")
@@ -46,9 +47,11 @@ def test_the_shipped_policy_holds_the_time_limits_of_the_plan():
         assert [(lim.valid_from, lim.valid_to, lim.total, lim.steps) for lim in rule.limits] == limits
     assert policy.limit_for("lv_sanling", dt.date(2021, 12, 31)).total == 20
     assert policy.limit_for("lv_sanling", dt.date(2022, 1, 1)).total == 15
-    assert policy.approval_limit(0.4) == 5
-    assert policy.approval_limit(10) == 10
-    assert policy.approval.parallel_workdays == 5
+    assert policy.access_approval_limit("low", dt.date(2022, 1, 1)) == 5
+    assert policy.access_approval_limit("high", dt.date(2022, 1, 1)) == 10
+    assert policy.parallel_approval_limit(dt.date(2022, 1, 1)) == 5
+    assert [(lim.valid_from, lim.valid_to) for lim in policy.approval.access_limits] == [(dt.date(2021, 1, 1), None)]
+    assert [(lim.valid_from, lim.valid_to) for lim in policy.approval.parallel_limits] == [(dt.date(2021, 1, 1), None)]
 
 
 def test_the_shipped_policy_holds_steps_documents_and_visits():
@@ -197,10 +200,23 @@ def test_overlapping_reliability_years_are_named(raw):
 
 def test_every_problem_is_listed(raw):
     del raw["counting"]["warning_share"]
-    raw["approval"]["high_voltage_workdays"] = 0
+    raw["approval"]["access_limits"][0]["high_voltage_workdays"] = 0
     message = refused(raw)
     assert "counting.warning_share" in message
-    assert "approval.high_voltage_workdays: Input should be greater than 0" in message
+    assert "approval.access_limits[0].high_voltage_workdays: Input should be greater than 0" in message
+
+
+def test_overlapping_approval_limits_are_named(raw):
+    raw["approval"]["parallel_limits"].append({"from": dt.date(2023, 1, 1), "workdays": 4})
+    assert "approval.parallel_limits[1].from: the limit from 2023-01-01 overlaps the one from 2021-01-01" in refused(
+        raw
+    )
+
+
+def test_a_day_no_approval_limit_covers_is_a_gap_in_the_policy():
+    policy = load_policy(POLICY)
+    with pytest.raises(PolicyGap, match="no approval limit on 2020-12-31"):
+        policy.access_approval_limit("low", dt.date(2020, 12, 31))
 
 
 def test_invalid_toml_names_the_line(tmp_path):

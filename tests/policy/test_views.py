@@ -134,7 +134,10 @@ def test_the_api_returns_the_policy_as_json_without_login():
     }
     assert data["classes"]["hv_single"]["documents"] == ["business_licence", "property_proof", "load_list"]
     assert data["classes"]["lv_sanling"]["visits_max"] == 0
-    assert data["approval"]["high_voltage_workdays"] == 10
+    assert data["approval"]["access_limits"] == [
+        {"from": "2021-01-01", "to": None, "low_voltage_workdays": 5, "high_voltage_workdays": 10}
+    ]
+    assert data["approval"]["parallel_limits"] == [{"from": "2021-01-01", "to": None, "workdays": 5}]
     assert {r["key"]: r["from"] for r in data["zero_investment"]}["prefecture"] == "2022-06-30"
     assert data["reliability"][1] == {
         "from_year": 2022,
