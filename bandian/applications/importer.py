@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from bandian.accounts.models import County, User
 from bandian.applications import services
-from bandian.applications.enums import INTERCHANGE_TYPES, Channel, EventType, Status
+from bandian.applications.enums import INTERCHANGE_TYPES, Channel, CustomerClass, EventType, Status
 from bandian.applications.models import Application
 from bandian.core.time import SHANGHAI
 from bandian.policy.loader import active_policy
@@ -313,6 +313,27 @@ def _actor_for(
     return customer_manager
 
 
+def class_warning(policy: Policy, valid: ValidRecord) -> str | None:
+    """The warning for a record whose class contradicts the policy's zero-investment rules
+    (`services.class_check`), or None. The record is kept with the utility's class."""
+    day = valid.events[0].at.astimezone(SHANGHAI).date()
+    check = services.class_check(
+        policy,
+        customer_class=valid.customer_class,
+        day=day,
+        county=valid.county.adcode,
+        urban=valid.urban,
+        capacity_kw=float(valid.capacity_kw),
+    )
+    if check is None:
+        return None
+    expected = check.removeprefix("expected ")
+    return (
+        f"customer_class: {valid.customer_class}, but the policy's zero-investment rules make it {expected} "
+        f"on {day.isoformat()}; kept as {valid.customer_class} ({check})"
+    )
+
+
 def ingest_record(
     record: dict[str, Any],
     *,
@@ -322,8 +343,13 @@ def ingest_record(
     customer_manager: User | None = None,
     project_manager: User | None = None,
     extra: dict[str, Any] | None = None,
+    warnings: list[str] | None = None,
 ) -> Application:
     """Validate one §5 record and create its application with a hash-chained timeline.
+
+    The utility's class is kept as recorded, with the zero-investment flag it implies; when the
+    policy's zero-investment rules decide otherwise (`class_warning`), the text is appended to
+    `warnings` (the record is imported all the same, and the compliance report marks it).
 
     With `imported=False` (the demo's native-looking applications) the events are attributed:
     submitted and withdrawn to the applicant, connect to the project manager, the rest to the
@@ -350,9 +376,16 @@ def ingest_record(
         urban=valid.urban,
         capacity_kw=float(valid.capacity_kw),
     )
+    if valid.customer_class in (CustomerClass.LV_SANLING, CustomerClass.LV_GENERAL):
+        # The utility's class stands, and with it its zero investment, even where the rules
+        # disagree: the disagreement is shown (class_warning, the compliance report), not hidden.
+        zero = valid.customer_class == CustomerClass.LV_SANLING
     if valid.zero_investment is not None:
         zero = valid.zero_investment
         rule_text = rule_text or ""
+    warning = class_warning(policy, valid)
+    if warning is not None and warnings is not None:
+        warnings.append(warning)
     root = None
     if valid.restart_of is not None:
         root = valid.restart_of.restart_of or valid.restart_of

@@ -639,6 +639,19 @@ def decide_eligibility(
     )
 
 
+def class_check(
+    policy: Policy, *, customer_class: str, day: dt.date, county: str, urban: bool, capacity_kw: float
+) -> str | None:
+    """ "expected lv_sanling" or "expected lv_general" when a low-voltage non-residential
+    application's class contradicts what the policy's zero-investment rules decide for it on the
+    day it was submitted (a qualifying small business classed lv_general is taken out of the 三零
+    promise); None when consistent, and for every other class."""
+    expected, _zero, _rule = decide_eligibility(
+        policy, customer_class=customer_class, day=day, county=county, urban=urban, capacity_kw=capacity_kw
+    )
+    return None if expected == customer_class else f"expected {expected}"
+
+
 def find_restart_root(app: Application, *, policy: Policy, at: dt.datetime) -> Application | None:
     """The first application a submission at `at` restarts (requirements §4), or None.
 

@@ -78,3 +78,28 @@ def test_a_line_that_is_not_utf8_is_reported(tmp_path):
     assert code == 1
     assert "line 2: not UTF-8 text" in err
     assert Application.objects.count() == 1
+
+
+def test_a_class_that_contradicts_the_zero_investment_rules_is_kept_and_named_as_a_warning(tmp_path):
+    general = sample(no="EXT-G", customer_class="lv_general")  # 80 kW in Kaili's urban area: 三零
+    general["events"].insert(2, {"at": "2026-03-02T17:00:00+08:00", "type": "stage_completed", "stage": "plan"})
+    big = sample(no="EXT-S", capacity_kw=200)  # above 160 kW: not 三零
+    lines = [json.dumps(sample(no="EXT-OK")), json.dumps(general), json.dumps(big)]
+    path = tmp_path / "classes.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, err = run(path)
+    assert code == 0  # warnings keep the line
+    assert "line 1" not in err
+    assert (
+        "line 2: warning: customer_class: lv_general, but the policy's zero-investment rules make it lv_sanling" in err
+    )
+    assert (
+        "line 3: warning: customer_class: lv_sanling, but the policy's zero-investment rules make it lv_general" in err
+    )
+    assert "3 imported, 0 skipped (already present), 0 rejected, 2 with warnings" in out
+    kept = {a.no: (a.customer_class, a.zero_investment) for a in Application.objects.all()}
+    assert kept == {
+        "EXT-OK": ("lv_sanling", True),
+        "EXT-G": ("lv_general", False),  # the utility's class, and the flag it implies
+        "EXT-S": ("lv_sanling", True),
+    }

@@ -18,7 +18,9 @@ class Command(BaseCommand):
         "'line N: <reason>' on stderr and the good ones are kept. A record whose number exists "
         "already is skipped, so running the same file again adds nothing. Blank lines are ignored. "
         "Exit status: 0 when every line was imported or skipped, 1 when some line was bad (the good "
-        "ones are still kept), 2 when the file cannot be read."
+        "ones are still kept), 2 when the file cannot be read. A record kept with a warning (its "
+        "class contradicts the policy's zero-investment rules) is reported as 'line N: warning: "
+        "<what>' on stderr and does not change the exit status."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -30,7 +32,7 @@ class Command(BaseCommand):
             handle = path.open("rb")
         except OSError as exc:
             raise CommandError(f"{path}: cannot read the file: {exc.strerror or exc}", returncode=2) from exc
-        imported = skipped = bad = 0
+        imported = skipped = bad = warned = 0
         with handle:
             for number, raw in enumerate(handle, start=1):
                 if not raw.strip():
@@ -45,8 +47,9 @@ class Command(BaseCommand):
                     bad += 1
                     self.stderr.write(f"line {number}: not valid JSON: {exc.msg} (column {exc.colno})")
                     continue
+                warnings: list[str] = []
                 try:
-                    ingest_record(record)
+                    ingest_record(record, warnings=warnings)
                 except DuplicateRecord as exc:
                     skipped += 1
                     if options["verbosity"] > 1:
@@ -59,6 +62,11 @@ class Command(BaseCommand):
                     self.stderr.write(f"line {number}: could not be imported ({type(exc).__name__}: {exc})")
                 else:
                     imported += 1
-        self.stdout.write(f"{path}: {imported} imported, {skipped} skipped (already present), {bad} rejected")
+                    for warning in warnings:
+                        self.stderr.write(f"line {number}: warning: {warning}")
+                    warned += bool(warnings)
+        self.stdout.write(
+            f"{path}: {imported} imported, {skipped} skipped (already present), {bad} rejected, {warned} with warnings"
+        )
         if bad:
             raise SystemExit(1)
