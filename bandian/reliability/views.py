@@ -49,14 +49,18 @@ def _percent(x: float | None, digits: int = 1) -> str:
 
 
 def verdict(
-    *, value: float | None, target: float | None, projection: float | None, partial: bool
+    *, meets: bool | None, target: float | None, projection: float | None, partial: bool
 ) -> tuple[str, bool | None]:
-    """Met or missed in words (never colour alone), and whether it is good news."""
-    if target is None or value is None:
+    """Met or missed in words (never colour alone), and whether it is good news.
+
+    `meets` is the engine's exact decision (`Figures.meets_target`: SAIDI ≤ target in exact
+    arithmetic), never a comparison of the rounded figure: 1.9000003 h misses a 1.9 h target
+    although it shows as 1.900."""
+    if target is None or meets is None:
         return _("无目标") if target is None else "—", None
     if not partial:
-        return (_("达标") if value <= target else _("未达标")), value <= target
-    if value > target:
+        return (_("达标") if meets else _("未达标")), meets
+    if not meets:
         return _("已超出全年目标"), False
     if projection is None:
         return _("不足一周，暂不预计"), None
@@ -68,7 +72,7 @@ def verdict(
 def _row(
     name: str, f: Figures, *, target: float | None = None, projection: float | None = None, partial: bool = False
 ) -> dict[str, Any]:
-    words, good = verdict(value=f.saidi_hours, target=target, projection=projection, partial=partial)
+    words, good = verdict(meets=f.meets_target, target=target, projection=projection, partial=partial)
     return {
         "name": name,
         "users": f.users,

@@ -152,3 +152,20 @@ def test_a_new_interruption_shows_at_once_despite_the_cache(supervisor, history)
     add_rows([("E7", "R2", at(2022, 9, 1, 8), at(2022, 9, 1, 10), "planned", "internal")])
     after = text_of(client.get(URL, {"year": 2022}).content.decode(), "verdict-rural")
     assert "6.500" in after
+
+
+def test_a_saidi_just_above_its_target_is_missed_although_it_rounds_to_it(supervisor, small_grid):
+    # Central: 13,681 s of outage over 2 users in service all 2022 = 1.900139 h, shown as 1.900,
+    # over the 1.9 h target. The verdict is the engine's exact decision, not the rounded figure.
+    add_rows([("X1", "C1", at(2022, 3, 1, 10), at(2022, 3, 1, 13, 48, 1), "fault", "internal")])
+    html = client_for(supervisor).get(URL, {"year": 2022}).content.decode()
+    central = text_of(html, "verdict-central")
+    assert "1.900" in central and "未达标" in central
+    chart = html[html.index('id="target-chart"') :]
+    assert "未达标" in chart
+
+
+def test_a_saidi_exactly_on_its_target_meets_it(supervisor, small_grid):
+    add_rows([("X1", "C1", at(2022, 3, 1, 10), at(2022, 3, 1, 13, 48), "fault", "internal")])  # 13,680 s
+    central = text_of(client_for(supervisor).get(URL, {"year": 2022}).content.decode(), "verdict-central")
+    assert "1.900" in central and "未达标" not in central and "达标" in central
