@@ -14,7 +14,7 @@ energisation, or the close of the application, or now while it runs.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bandian.workdays.calendar import (
@@ -23,6 +23,7 @@ from bandian.workdays.calendar import (
     CalendarYearMissing,
     Interval,
     WorkCalendar,
+    WorkingTimeline,
     clip,
     deadline_excluding,
     union,
@@ -78,6 +79,7 @@ class Clocks:
     visits: int = 0
     stages_completed: int = 0
     deadline_missing_year: int | None = None
+    approvals: int = 0  # approval intervals begun (0: the application had no approval)
 
 
 def compute_clocks(
@@ -108,6 +110,7 @@ def compute_clocks(
     approvals: list[Interval] = []
     open_approval: dt.datetime | None = None
     approvals_running = 0  # department cases in progress: A runs from the first intake to the last decision
+    approvals_begun = 0
     visits = 0
     step_list = list(steps)
 
@@ -140,6 +143,7 @@ def compute_clocks(
         elif t == "approval_started":
             if approvals_running == 0:
                 open_approval = ev.at
+                approvals_begun += 1
             approvals_running += 1
         elif t == "approval_completed" and approvals_running > 0:
             approvals_running -= 1
@@ -235,4 +239,150 @@ def compute_clocks(
         visits=visits,
         stages_completed=len(completed),
         deadline_missing_year=deadline_missing_year,
+        approvals=approvals_begun,
     )
+
+
+# The same three clocks over raw rows, for reports over many applications.
+
+
+@dataclass(frozen=True, slots=True)
+class RowClocks:
+    """The three clocks in exact working microseconds, and the counts a report needs."""
+
+    status: str
+    full_process_us: int
+    utility_us: int
+    approval_us: int
+    approvals: int  # approval intervals (department cases) seen: 0 means no approval at all
+    stages_completed: int
+    visits: int
+    submitted_us: int | None  # the first submission (None: never submitted)
+
+
+def _measure(at: Callable[[int], int], intervals: list[tuple[int, int]]) -> int:
+    """The working time of the union of intervals (epoch microseconds)."""
+    total = 0
+    end = None
+    start = 0
+    for s, e in sorted(intervals):
+        if e <= s:
+            continue
+        if end is not None and s <= end:
+            if e > end:
+                end = e
+            continue
+        if end is not None:
+            total += at(end) - at(start)
+        start, end = s, e
+    if end is not None:
+        total += at(end) - at(start)
+    return total
+
+
+def row_clocks(
+    events: Sequence[tuple[str, int, str]],
+    *,
+    timeline: WorkingTimeline | Callable[[int], int],
+    steps: Sequence[str],
+    clock_start_us: int | None = None,
+) -> RowClocks:
+    """`compute_clocks` for a report: the same state machine and the same three clocks, over
+    (type, instant in UTC epoch microseconds, stage) rows in time order, measured as prefix
+    sums on the working-day calendar (`WorkingTimeline`), in integers. The end of a running
+    application is its last event. tests/supervision/test_fast_path.py holds it to
+    compute_clocks. `timeline` may be given as its `function()`, to save the look-up."""
+    at_ = timeline.function() if isinstance(timeline, WorkingTimeline) else timeline
+    submitted = energised = closed = None
+    status = "draft"
+    completed: set[str] = set()
+    last_step = steps[-1]
+    pauses: list[tuple[int, int | None]] = []  # None: still open
+    open_pause: int | None = None
+    approvals: list[tuple[int, int]] = []
+    open_approval: int | None = None
+    running = 0
+    seen_approvals = 0
+    visits = 0
+    for kind, at, stage in events:
+        if kind == "visit":
+            visits += 1
+            continue
+        if status in TERMINAL:
+            continue
+        if submitted is None:
+            if kind == "submitted":
+                submitted = at
+                status = "in_progress"
+            elif kind in ("withdrawn", "cancelled"):
+                closed = at
+                status = kind
+            continue
+        if kind == "stage_completed":
+            if stage in steps and stage not in completed:
+                completed.add(stage)
+                if stage == last_step:
+                    energised = at
+                    status = "energised"
+        elif kind == "paused":
+            if open_pause is None:
+                open_pause = at
+                status = "paused"
+        elif kind == "resumed":
+            if open_pause is not None:
+                pauses.append((open_pause, at))
+                open_pause = None
+                status = "in_progress"
+        elif kind == "approval_started":
+            if running == 0:
+                open_approval = at
+                seen_approvals += 1
+            running += 1
+        elif kind == "approval_completed":
+            if running > 0:
+                running -= 1
+                if running == 0 and open_approval is not None:
+                    approvals.append((open_approval, at))
+                    open_approval = None
+        elif kind in ("withdrawn", "cancelled"):
+            closed = at
+            status = kind
+    if submitted is None:
+        return RowClocks(status, 0, 0, 0, 0, 0, visits, None)
+    start = clock_start_us if clock_start_us is not None else submitted
+    end = energised if energised is not None else closed if closed is not None else events[-1][1]
+    if open_pause is not None:
+        pauses.append((open_pause, None))
+    if open_approval is not None:
+        approvals.append((open_approval, end))
+    # The pauses follow one another, and so do the approval intervals (A runs from the first
+    # intake to the last decision): each list is disjoint and in time order, so its working time
+    # is a plain sum. Only P ∪ A needs merging.
+    full = utility = 0
+    a: list[tuple[int, int]] = []
+    if end > start:
+        span = at_(end) - at_(start)
+        p = []
+        for s, e in pauses:
+            s, e = max(s, start), min(end if e is None else e, end)
+            if e > s:
+                p.append((s, e))
+        for s, e in approvals:
+            s, e = max(s, start), min(e, end)
+            if e > s:
+                a.append((s, e))
+        p_time = sum(at_(e) - at_(s) for s, e in p) if p else 0
+        full = span - p_time
+        if not a:
+            utility = full
+        elif not p:
+            utility = span - sum(at_(e) - at_(s) for s, e in a)
+        else:
+            utility = span - _measure(at_, p + a)
+    approval = 0
+    if approvals:
+        if a == approvals:
+            approval = sum(at_(e) - at_(s) for s, e in a)
+        else:
+            approval = sum(at_(e) - at_(s) for s, e in approvals if e > s)
+    return RowClocks(status, full, utility, approval, seen_approvals, len(completed), visits, submitted)

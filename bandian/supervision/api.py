@@ -8,11 +8,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import Field, create_model
 
 from bandian.accounts.auth import api_auth
 from bandian.supervision import rules
-from bandian.supervision.compliance import compliance_report
+from bandian.supervision.compliance import compliance_report, row_types
 
 router = Router()
 
@@ -21,23 +21,10 @@ class ComplianceQuery(Schema):
     year: int = Field(ge=2000, le=2100, description="the year of energisation (Asia/Shanghai)")
 
 
-class ApplicationLine(Schema):
-    no: str
-    customer_class: str
-    full_process_workdays: float
-    utility_workdays: float
-    approval_workdays: float
-    limit_workdays: int
-    limit_clock: str
-    within_limit: bool
-    steps: int
-    steps_limit: int
-    documents: int
-    documents_limit: int
-    visits: int
-    visits_limit: int | None
-    zero_investment: bool
-    restart_of: str | None
+# The row is defined once, in bandian.supervision.compliance.ReportRow; its schema follows it.
+ApplicationLine: type[Schema] = create_model(  # type: ignore[call-overload]
+    "ApplicationLine", __base__=Schema, **{name: (hint, ...) for name, hint in row_types().items()}
+)
 
 
 class ClassLine(Schema):
@@ -46,12 +33,15 @@ class ClassLine(Schema):
     p90_workdays: float | None
     max_workdays: float | None
     within_limit_share: float | None
+    approval_within_limit_share: float | None = Field(
+        description="share within the approval limit, over the class's applications that had an approval"
+    )
     limits_workdays: list[int]
 
 
 class ComplianceOut(Schema):
     year: int
-    applications: list[ApplicationLine]
+    applications: list[ApplicationLine]  # type: ignore[valid-type]
     by_class: dict[str, ClassLine]
 
 

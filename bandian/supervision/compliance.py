@@ -2,81 +2,78 @@
 
 An application belongs to the year in which it was energised, in Asia/Shanghai (§4). Native and
 imported applications are read alike, from their timelines: the events of the whole year come
-in one ordered query and each application's clocks are computed by the pure
-`bandian.applications.clocks.compute_clocks`, as for every other figure in bandian.
+in one ordered query, their instants as integer epoch microseconds computed by the database, and
+each application's clocks are computed from those rows by `clocks.row_clocks` as prefix sums on
+the working-day calendar (`WorkingTimeline`), in exact integers: the same state machine and the
+same figures as `compute_clocks`, without building a datetime per event. (A calendar that
+`WorkingTimeline` cannot serve, years with gaps or before 1992, is computed by `compute_clocks`.)
+The cost is one pass over the year's events: linear in the number of applications energised in
+the year, whatever the size of the rest of the database (docs/operations.md gives figures).
 
 Figures and their rounding:
 
 - working days (`*_workdays`) are rounded to 3 decimals (a working day is 24 h of working time,
   so 0.001 is under 90 seconds); `within_limit` compares the unrounded figure on the class's
   limit clock with the limit in force on the day of (first) submission;
+- `approval_limit_workdays` is the plan's limit of the administrative approval of power access
+  works (三: low voltage 5, up to 20 kV 10; policy `[[approval.access_limits]]`) in force on that
+  day, by the class's voltage; `approval_within_limit` compares the unrounded approval clock (A)
+  with it, and is null when the application had no approval;
 - `steps` is the number of steps completed, `documents` the documents on record (uploaded, or
   listed by an imported record), `visits` the in-person visits recorded; `visits_limit` is null
   for a class the plan sets no visit limit for;
+- `class_check` is "expected lv_sanling" or "expected lv_general" when a low-voltage
+  non-residential application's class contradicts the policy's zero-investment rules on the day
+  it was submitted (`services.class_check`), null otherwise; the class and `zero_investment`
+  are the utility's, as recorded;
 - per class (`by_class`, every class of the policy, in its order): `mean_workdays`,
   `p90_workdays` and `max_workdays` are on the class's limit clock, rounded to 3 decimals;
   p90 is the nearest-rank 90th percentile: the value at rank ceil(0.9 × n) of the sorted
   figures, so always one of the applications' own figures; `within_limit_share` is rounded to
-  4 decimals. A class without applications has count 0 and nulls. `limits_workdays` lists the
-  limits in force for the class's applications (it changes with the submission date).
+  4 decimals, and so is `approval_within_limit_share`, over the class's applications that had an
+  approval (null when none had). A class without applications has count 0 and nulls.
+  `limits_workdays` lists the limits in force for the class's applications (it changes with the
+  submission date).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import multiprocessing
+import typing
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from itertools import groupby
+from dataclasses import dataclass, field
+from itertools import chain, groupby
 from operator import attrgetter, itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.cache import cache
-from django.db import connection, connections
-from django.db.models import Count, F
-from django.db.models.expressions import RawSQL
+from django.db import connection
+from django.db.models import BigIntegerField, Count, FloatField, Func, IntegerField
+from django.db.models.functions import Cast
 
-from bandian.applications.clocks import TimelineEvent, compute_clocks
-from bandian.applications.enums import INTERCHANGE_TYPES, EventType
+from bandian.applications.clocks import RowClocks, TimelineEvent, compute_clocks, row_clocks
+from bandian.applications.enums import INTERCHANGE_TYPES, CustomerClass, EventType
 from bandian.applications.models import Application, Document, Event
+from bandian.applications.services import class_check
 from bandian.core.time import SHANGHAI, year_bounds
-from bandian.forking import fork_pool
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy
-from bandian.workdays.calendar import WorkCalendar
+from bandian.workdays.calendar import DAY_US, SHANGHAI_OFFSET_US, WorkCalendar, WorkingTimeline
 from bandian.workdays.selectors import get_calendar
 
-FIELDS = (
-    "no",
-    "customer_class",
-    "full_process_workdays",
-    "utility_workdays",
-    "approval_workdays",
-    "limit_workdays",
-    "limit_clock",
-    "within_limit",
-    "steps",
-    "steps_limit",
-    "documents",
-    "documents_limit",
-    "visits",
-    "visits_limit",
-    "zero_investment",
-    "restart_of",
-)
-CLASS_FIELDS = ("count", "mean_workdays", "p90_workdays", "max_workdays", "within_limit_share")
 DECIMALS = 3
-_fields_of = attrgetter(*FIELDS)
+SHARE_DECIMALS = 4
 EVENT_CHUNK = 20_000
 CLOCK_TYPES = sorted(str(t) for t in INTERCHANGE_TYPES)
-# Below this many applications a year is computed in-process whatever `jobs` says.
-PARALLEL_FROM = 20_000
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
-@dataclass(frozen=True)
-class ApplicationFigures:
-    """One line of the report, plus what the page needs to rank the worst cases."""
+class ReportRow(NamedTuple):
+    """One application's line of the compliance report: the one definition of the row. The JSON
+    document (`as_dict`), the CSV (`FIELDS`, same order), the API's schema (`row_types`) and the
+    supervisors' page all read it. (A named tuple: a year builds tens of thousands of them.)"""
 
     no: str
     customer_class: str
@@ -86,6 +83,8 @@ class ApplicationFigures:
     limit_workdays: int
     limit_clock: str
     within_limit: bool
+    approval_limit_workdays: int
+    approval_within_limit: bool | None
     steps: int
     steps_limit: int
     documents: int
@@ -93,8 +92,10 @@ class ApplicationFigures:
     visits: int
     visits_limit: int | None
     zero_investment: bool
+    class_check: str | None
     restart_of: str | None
-    used_workdays: float  # on the limit clock, unrounded
+    # What the page reads but the §5 report does not carry (the last fields, after FIELDS):
+    used_workdays: float = 0.0  # on the limit clock, unrounded
 
     @property
     def limit_share(self) -> float:
@@ -102,7 +103,26 @@ class ApplicationFigures:
         return self.used_workdays / self.limit_workdays if self.limit_workdays else math.inf
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(zip(FIELDS, _fields_of(self), strict=True))
+        return dict(zip(FIELDS, self, strict=False))
+
+
+INTERNAL_FIELDS = ("used_workdays",)
+FIELDS = ReportRow._fields[: -len(INTERNAL_FIELDS)]
+assert ReportRow._fields[len(FIELDS) :] == INTERNAL_FIELDS
+CLASS_FIELDS = (
+    "count",
+    "mean_workdays",
+    "p90_workdays",
+    "max_workdays",
+    "within_limit_share",
+    "approval_within_limit_share",
+)
+
+
+def row_types() -> dict[str, Any]:
+    """Each field of the §5 row and its type (for the API's schema)."""
+    hints = typing.get_type_hints(ReportRow)
+    return {name: hints[name] for name in FIELDS}
 
 
 @dataclass(frozen=True)
@@ -114,7 +134,11 @@ class ClassSummary:
     max_workdays: float | None
     within_limit_share: float | None
     limits_workdays: list[int]
+    approval_within_limit_share: float | None = None
     within_limit: int = 0  # how many (the page shows it; not part of the §5 report)
+    with_approval: int = 0  # how many had an approval (the page)
+    approval_within_limit: int = 0  # of which within the approval limit (the page)
+    approval_limits_workdays: list[int] = field(default_factory=list)  # in force for them (the page)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -123,6 +147,7 @@ class ClassSummary:
             "p90_workdays": self.p90_workdays,
             "max_workdays": self.max_workdays,
             "within_limit_share": self.within_limit_share,
+            "approval_within_limit_share": self.approval_within_limit_share,
             "limits_workdays": self.limits_workdays,
         }
 
@@ -130,7 +155,7 @@ class ClassSummary:
 @dataclass(frozen=True)
 class ComplianceReport:
     year: int
-    applications: list[ApplicationFigures]
+    applications: list[ReportRow]
     by_class: dict[str, ClassSummary]
 
     def as_dict(self) -> dict[str, Any]:
@@ -141,9 +166,13 @@ class ComplianceReport:
             "by_class": {code: s.as_dict() for code, s in self.by_class.items()},
         }
 
-    def worst(self, n: int = 10) -> list[ApplicationFigures]:
+    def worst(self, n: int = 10) -> list[ReportRow]:
         """The applications that used the largest share of their limit, worst first."""
         return sorted(self.applications, key=lambda a: (-a.limit_share, a.no))[:n]
+
+    def misclassified(self) -> list[ReportRow]:
+        """The applications whose class contradicts the zero-investment rules, by number."""
+        return [a for a in self.applications if a.class_check is not None]
 
 
 def p90_nearest_rank(values: list[float]) -> float:
@@ -152,8 +181,8 @@ def p90_nearest_rank(values: list[float]) -> float:
     return ordered[math.ceil(0.9 * len(ordered)) - 1]
 
 
-def summarise(applications: Iterable[ApplicationFigures], policy: Policy) -> dict[str, ClassSummary]:
-    grouped: dict[str, list[ApplicationFigures]] = {code: [] for code in policy.classes}
+def summarise(applications: Iterable[ReportRow], policy: Policy) -> dict[str, ClassSummary]:
+    grouped: dict[str, list[ReportRow]] = {code: [] for code in policy.classes}
     for a in applications:
         grouped.setdefault(a.customer_class, []).append(a)
     out: dict[str, ClassSummary] = {}
@@ -162,223 +191,322 @@ def summarise(applications: Iterable[ApplicationFigures], policy: Policy) -> dic
             out[code] = ClassSummary(code, 0, None, None, None, None, [])
             continue
         used = [a.used_workdays for a in apps]
+        within = sum(1 for a in apps if a.within_limit)
+        approved = [a.approval_within_limit for a in apps if a.approval_within_limit is not None]
         out[code] = ClassSummary(
             customer_class=code,
             count=len(apps),
             mean_workdays=round(math.fsum(used) / len(used), DECIMALS),
             p90_workdays=round(p90_nearest_rank(used), DECIMALS),
             max_workdays=round(max(used), DECIMALS),
-            within_limit_share=round(sum(1 for a in apps if a.within_limit) / len(apps), 4),
+            within_limit_share=round(within / len(apps), SHARE_DECIMALS),
             limits_workdays=sorted({a.limit_workdays for a in apps}),
-            within_limit=sum(1 for a in apps if a.within_limit),
+            approval_within_limit_share=round(sum(approved) / len(approved), SHARE_DECIMALS) if approved else None,
+            within_limit=within,
+            with_approval=len(approved),
+            approval_within_limit=sum(approved),
+            approval_limits_workdays=sorted({a.approval_limit_workdays for a in apps}),
         )
     return out
 
 
-def _figures(
-    row: tuple[Any, ...],
-    events: list[TimelineEvent],
-    documents: int,
-    clock_started_at: dt.datetime | None,
+# Reading. Every instant travels as integer UTC epoch microseconds computed by the database:
+# no datetime is built per event.
+
+
+class EpochMicroseconds(Func):
+    """A datetime column as integer UTC epoch microseconds, computed by the database."""
+
+    output_field = BigIntegerField()
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        if connection.vendor == "postgresql":
+            template = "(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint"
+        else:
+            # SQLite stores 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC: the whole seconds, then the
+            # microseconds. (%%%%s is strftime's %s: the template is %-formatted twice.)
+            template = (
+                "(CAST(strftime('%%%%s', %(expressions)s) AS INTEGER) * 1000000"
+                " + CAST(substr(%(expressions)s || '.000000', 21, 6) AS INTEGER))"
+            )
+        return super().as_sql(compiler, connection, template=template, **extra)
+
+
+class DocumentsListed(Func):
+    """The length of a JSON column's `documents` list (null when it is not a list)."""
+
+    output_field = IntegerField()
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        if connection.vendor == "postgresql":
+            template = (
+                "CASE WHEN jsonb_typeof(%(expressions)s -> 'documents') = 'array' "
+                "THEN jsonb_array_length(%(expressions)s -> 'documents') END"
+            )
+        else:
+            template = (
+                "CASE WHEN json_type(%(expressions)s, '$.documents') = 'array' "
+                "THEN json_array_length(%(expressions)s, '$.documents') END"
+            )
+        return super().as_sql(compiler, connection, template=template, **extra)
+
+
+def _raw_rows(queryset: Any) -> Iterator[tuple[Any, ...]]:
+    """The rows of a values_list queryset straight from the database cursor, in chunks: the
+    columns here are plain numbers and strings, so Django's per-row conversion is skipped."""
+    return chain.from_iterable(_chunks(queryset))
+
+
+def _chunks(queryset: Any) -> Iterator[list[tuple[Any, ...]]]:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(EVENT_CHUNK):
+            yield chunk
+
+
+def _event_rows(year: int) -> Iterator[tuple[int, str, int, str]]:
+    """(application id, type, instant in epoch µs, stage) of the clock-relevant events of the
+    applications energised in the year, by application and in time order (a terminal's
+    back-filled event among the others: the clocks read the timeline in time order), then seq."""
+    start, end = year_bounds(year)
+    # Only the types the clocks read (those of the interchange format): not the creation,
+    # uploads and assignment that native timelines also hold.
+    in_year = Application.objects.filter(energised_at__gte=start, energised_at__lt=end).values("id")
+    return _raw_rows(
+        Event.objects.filter(application_id__in=in_year, type__in=CLOCK_TYPES)
+        .annotate(
+            at_us=EpochMicroseconds("occurred_at"),
+        )
+        .order_by("application_id", "at_us", "seq")
+        .values_list("application_id", "type", "at_us", "stage")
+    )
+
+
+def _application_rows(year: int) -> Iterator[tuple[Any, ...]]:
+    """(id, no, class, zero investment, restart_of's no, clock start µs, submission µs, county,
+    urban, capacity kW as a float) of the applications energised in the year."""
+    start, end = year_bounds(year)
+    return _raw_rows(
+        Application.objects.filter(energised_at__gte=start, energised_at__lt=end)
+        .annotate(
+            clock_start_us=EpochMicroseconds("clock_started_at"),
+            submitted_us=EpochMicroseconds("submitted_at"),
+            kw=Cast("capacity_kw", FloatField()),
+        )
+        .values_list(
+            "id",
+            "no",
+            "customer_class",
+            "zero_investment",
+            "restart_of__no",
+            "clock_start_us",
+            "submitted_us",
+            "county_id",
+            "urban",
+            "kw",
+        )
+    )
+
+
+@dataclass(frozen=True)
+class _Class:
+    """What the report reads of a class's rule, once."""
+
+    steps: tuple[str, ...]
+    clock: str
+    steps_max: int
+    documents_max: int
+    visits_max: int | None
+    voltage: str
+    checked: bool  # a low-voltage non-residential class: its class is checked against 三零
+
+
+def _date(day_number: int) -> dt.date:
+    return dt.date.fromordinal(_EPOCH_ORDINAL + day_number)
+
+
+class _Rules:
+    """The policy's answers, each computed once per distinct question. Days are Shanghai day
+    numbers since the epoch ((µs + offset) // DAY_US: Shanghai has had a fixed offset since 1992)."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.classes = {
+            code: _Class(
+                tuple(rule.steps),
+                rule.clock,
+                rule.steps_max,
+                rule.documents_max,
+                rule.visits_max,
+                rule.voltage,
+                code in (CustomerClass.LV_SANLING, CustomerClass.LV_GENERAL),
+            )
+            for code, rule in policy.classes.items()
+        }
+        self._limits: dict[tuple[str, int], tuple[int, int, dict[str, int]]] = {}
+        self._checks: dict[tuple[str, int, str, bool, float], str | None] = {}
+
+    def limits(self, customer_class: str, day: int) -> tuple[int, int, dict[str, int]]:
+        """(the class's limit, the approval limit, the steps' limits) in force on the day."""
+        key = (customer_class, day)
+        found = self._limits.get(key)
+        if found is None:
+            date = _date(day)
+            limit = self.policy.limit_for(customer_class, date)
+            found = self._limits[key] = (
+                limit.total,
+                self.policy.access_approval_limit(self.classes[customer_class].voltage, date),
+                limit.steps,
+            )
+        return found
+
+    def class_check(self, customer_class: str, day: int, county: str, urban: bool, kw: float) -> str | None:
+        key = (customer_class, day, county, urban, kw)
+        if key not in self._checks:
+            self._checks[key] = class_check(
+                self.policy, customer_class=customer_class, day=_date(day), county=county, urban=urban, capacity_kw=kw
+            )
+        return self._checks[key]
+
+
+def _reference_clocks(
+    events: list[tuple[str, int, str]],
     *,
-    policy: Policy,
+    customer_class: str,
+    clock_start_us: int | None,
+    rules: _Rules,
     cal: WorkCalendar,
-    limits: dict[tuple[str, dt.date], dict[str, int]],
-) -> ApplicationFigures:
-    _pk, no, customer_class, zero_investment, restart_no = row
-    rule = policy.classes[customer_class]
-    start = clock_started_at or next((e.at for e in events if e.type == EventType.SUBMITTED), events[0].at)
-    day = start.date()  # events are in Asia/Shanghai time
-    step_limits = limits.get((customer_class, day))
-    if step_limits is None:
-        step_limits = limits[(customer_class, day)] = policy.limit_for(customer_class, day).steps
+) -> RowClocks:
+    """compute_clocks over the same rows, as RowClocks (for a calendar WorkingTimeline cannot serve)."""
+    first = clock_start_us
+    if first is None:
+        first = next((t for kind, t, _s in events if kind == EventType.SUBMITTED), events[0][1])
+    rule = rules.classes[customer_class]
+    step_limits = rules.limits(customer_class, (first + SHANGHAI_OFFSET_US) // DAY_US)[2]
     clocks = compute_clocks(
-        events,
+        [TimelineEvent(kind, _datetime(at), stage) for kind, at, stage in events],
         cal=cal,
         steps=rule.steps,
         step_limits=step_limits,
         limit_clock=rule.clock,
-        now=events[-1].at,
-        clock_start=clock_started_at,
+        now=_datetime(events[-1][1]),
+        clock_start=None if clock_start_us is None else _datetime(clock_start_us),
         deadlines=False,
     )
-    limit = clocks.limit_workdays
-    return ApplicationFigures(
-        no=no,
-        customer_class=customer_class,
-        full_process_workdays=round(clocks.full_process_workdays, DECIMALS),
-        utility_workdays=round(clocks.utility_workdays, DECIMALS),
-        approval_workdays=round(clocks.approval_workdays, DECIMALS),
-        limit_workdays=limit,
-        limit_clock=rule.clock,
-        within_limit=clocks.limit_used_workdays <= limit,
-        steps=clocks.stages_completed,
-        steps_limit=rule.steps_max,
-        documents=documents,
-        documents_limit=rule.documents_max,
-        visits=clocks.visits,
-        visits_limit=rule.visits_max,
-        zero_investment=zero_investment,
-        restart_of=restart_no,
-        used_workdays=clocks.limit_used_workdays,
+    # Back to microseconds (exact: the figures are whole microseconds over one day's length).
+    return RowClocks(
+        clocks.status,
+        round(clocks.full_process_workdays * DAY_US),
+        round(clocks.utility_workdays * DAY_US),
+        round(clocks.approval_workdays * DAY_US),
+        clocks.approvals,
+        clocks.stages_completed,
+        clocks.visits,
+        None if clocks.submitted_at is None else (clocks.submitted_at - _EPOCH) // dt.timedelta(microseconds=1),
     )
 
 
-# Reading. Timestamps are the bulk of the rows: on PostgreSQL they are read as epoch seconds (a
-# C-speed float) and turned into Asia/Shanghai datetimes here, which also makes every later
-# conversion to Shanghai time in the calendar a no-op.
+def _datetime(t_us: int) -> dt.datetime:
+    """An instant in epoch microseconds as an Asia/Shanghai datetime."""
+    return (_EPOCH + dt.timedelta(microseconds=t_us)).astimezone(SHANGHAI)
 
 
-def _event_rows(year: int, id_range: tuple[int, int] | None) -> tuple[Iterator[tuple[Any, ...]], bool]:
-    """(application id, type, at, stage, reason, documents listed) in application, seq order,
-    and whether `at` comes as epoch seconds (else as an aware datetime)."""
-    start, end = year_bounds(year)
-    table = connection.ops.quote_name(Event._meta.db_table)
-    if connection.vendor == "postgresql":
-        at: Any = RawSQL(f"EXTRACT(EPOCH FROM {table}.occurred_at)::float8", ())  # noqa: S611
-        listed = RawSQL(  # noqa: S611
-            f"CASE WHEN {table}.type = 'submitted' AND jsonb_typeof({table}.data -> 'documents') = 'array' "
-            f"THEN jsonb_array_length({table}.data -> 'documents') END",
-            (),
-        )
-    else:
-        at = F("occurred_at")
-        listed = RawSQL(  # noqa: S611
-            f"CASE WHEN {table}.type = 'submitted' AND json_type({table}.data, '$.documents') = 'array' "
-            f"THEN json_array_length({table}.data, '$.documents') END",
-            (),
-        )
-    # Only the types the clocks read (those of the interchange format): not the creation,
-    # uploads and assignment that native timelines also hold.
-    events = Event.objects.filter(
-        application__energised_at__gte=start, application__energised_at__lt=end, type__in=CLOCK_TYPES
-    )
-    if id_range is not None:
-        events = events.filter(application_id__gte=id_range[0], application_id__lte=id_range[1])
-    rows = (
-        events.annotate(at_value=at, documents_listed=listed)
-        .order_by("application_id", "seq")
-        .values_list("application_id", "type", "at_value", "stage", "reason", "documents_listed")
-        .iterator(chunk_size=EVENT_CHUNK)
-    )
-    return rows, connection.vendor == "postgresql"
-
-
-@dataclass
-class _Shared:
-    """What every part of the computation reads (inherited by forked workers)."""
-
-    year: int
-    policy: Policy
-    cal: WorkCalendar
-    apps: dict[int, tuple[Any, ...]]
-    uploaded: dict[int, int]
-    restarts: dict[int, dt.datetime]
-
-
-_shared: _Shared | None = None
-
-
-def _compute(shared: _Shared, id_range: tuple[int, int] | None) -> list[ApplicationFigures]:
-    limits: dict[tuple[str, dt.date], dict[str, int]] = {}
-    out = []
-    rows, epoch = _event_rows(shared.year, id_range)
-    fromtimestamp = dt.datetime.fromtimestamp
-    for pk, group in groupby(rows, key=itemgetter(0)):
-        row = shared.apps.get(pk)
-        if row is None:  # energised since the applications were read
-            continue
-        events: list[TimelineEvent] = []
-        listed = None
-        in_order = True
-        for _pk, kind, raw_at, stage, reason, docs in group:
-            at = fromtimestamp(raw_at, SHANGHAI) if epoch else raw_at.astimezone(SHANGHAI)
-            if events and at < events[-1].at:
-                in_order = False
-            events.append(TimelineEvent(kind, at, stage, reason))
-            if docs is not None:
-                listed = docs
-        if not in_order:  # a terminal's back-filled event: the clocks read the timeline in time order
-            events.sort(key=attrgetter("at"))
-        documents = shared.uploaded.get(pk) or listed or 0
-        clock_start = shared.restarts.get(pk)
-        out.append(_figures(row, events, documents, clock_start, policy=shared.policy, cal=shared.cal, limits=limits))
-    return out
-
-
-def _compute_part(id_range: tuple[int, int]) -> list[ApplicationFigures]:
-    """In a forked worker: its own database connection, the parent's data."""
-    assert _shared is not None
-    try:
-        return _compute(_shared, id_range)
-    finally:
-        connections.close_all()
-
-
-def _parallel(shared: _Shared, jobs: int) -> list[ApplicationFigures]:
-    global _shared
-    ids = sorted(shared.apps)
-    size = math.ceil(len(ids) / jobs)
-    ranges = [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
-    _shared = shared
-    try:
-        with fork_pool(len(ranges)) as pool:
-            parts = pool.map(_compute_part, ranges)
-    finally:
-        _shared = None
-    return [a for part in parts for a in part]
-
-
-def compliance_report(
-    year: int, *, policy: Policy | None = None, cal: WorkCalendar | None = None, jobs: int = 1
-) -> ComplianceReport:
-    """The §5 report for the applications energised in `year` (Asia/Shanghai).
-
-    With jobs > 1, a large year on PostgreSQL (outside a transaction) is computed by that many
-    forked processes, each reading and computing its own range of applications.
-    """
+def compliance_report(year: int, *, policy: Policy | None = None, cal: WorkCalendar | None = None) -> ComplianceReport:
+    """The §5 report for the applications energised in `year` (Asia/Shanghai)."""
     policy = policy or active_policy()
     cal = cal or get_calendar()
+    at = WorkingTimeline(cal).function() if WorkingTimeline.usable(cal) else None
+    rules = _Rules(policy)
+    apps = {row[0]: row for row in _application_rows(year)}
     start, end = year_bounds(year)
-    in_year = Application.objects.filter(energised_at__gte=start, energised_at__lt=end)
-    apps = {
-        row[0]: row for row in in_year.values_list("id", "no", "customer_class", "zero_investment", "restart_of__no")
-    }
     uploaded: dict[int, int] = dict(
-        Document.objects.filter(application__in=in_year)
+        Document.objects.filter(application__energised_at__gte=start, application__energised_at__lt=end)
         .values("application_id")
         .annotate(n=Count("id"))
         .values_list("application_id", "n")
     )
-    restarts = {
-        pk: t.astimezone(SHANGHAI)
-        for pk, t in in_year.filter(clock_started_at__isnull=False).values_list("id", "clock_started_at")
-        if t is not None
-    }
-    shared = _Shared(year, policy, cal, apps, uploaded, restarts)
-    parallel = (
-        jobs > 1
-        and len(apps) >= PARALLEL_FROM
-        and connection.vendor == "postgresql"
-        and not connection.in_atomic_block
-        and "fork" in multiprocessing.get_all_start_methods()
+    # The documents an imported record lists (its submission's `documents`).
+    listed: dict[int, int] = dict(
+        _raw_rows(
+            Event.objects.filter(
+                application__energised_at__gte=start, application__energised_at__lt=end, type=EventType.SUBMITTED
+            )
+            .annotate(n=DocumentsListed("data"))
+            .exclude(n=None)
+            .values_list("application_id", "n")
+        )
     )
-    figures = _parallel(shared, jobs) if parallel else _compute(shared, None)
-    figures.sort(key=lambda a: a.no)
-    return ComplianceReport(year=year, applications=figures, by_class=summarise(figures, policy))
+    rows: list[ReportRow] = []
+    submitted_type = str(EventType.SUBMITTED)
+    _event_fields = itemgetter(1, 2, 3)
+    for pk, group in groupby(_event_rows(year), key=itemgetter(0)):
+        app = apps.get(pk)
+        if app is None:  # energised since the applications were read
+            continue
+        _pk, no, customer_class, zero, restart_no, clock_start_us, submitted_us, county, urban, kw = app
+        events = list(map(_event_fields, group))
+        rule = rules.classes[customer_class]
+        if at is not None:
+            c = row_clocks(events, timeline=at, steps=rule.steps, clock_start_us=clock_start_us)
+        else:
+            c = _reference_clocks(
+                events, customer_class=customer_class, clock_start_us=clock_start_us, rules=rules, cal=cal
+            )
+        start_us = clock_start_us
+        if start_us is None:
+            start_us = c.submitted_us
+            if start_us is None:
+                start_us = next((t for kind, t, _s in events if kind == submitted_type), events[0][1])
+        limit, approval_limit, _steps = rules.limits(customer_class, (start_us + SHANGHAI_OFFSET_US) // DAY_US)
+        used_us = c.full_process_us if rule.clock == "full_process" else c.utility_us
+        check = None
+        if rule.checked and submitted_us is not None:
+            day = (submitted_us + SHANGHAI_OFFSET_US) // DAY_US
+            check = rules.class_check(customer_class, day, county, bool(urban), kw)
+        rows.append(
+            ReportRow(
+                no,
+                customer_class,
+                round(c.full_process_us / DAY_US, DECIMALS),
+                round(c.utility_us / DAY_US, DECIMALS),
+                round(c.approval_us / DAY_US, DECIMALS),
+                limit,
+                rule.clock,
+                used_us <= limit * DAY_US,  # exact, in integers
+                approval_limit,
+                None if not c.approvals else c.approval_us <= approval_limit * DAY_US,
+                c.stages_completed,
+                rule.steps_max,
+                uploaded.get(pk) or listed.get(pk) or 0,
+                rule.documents_max,
+                c.visits,
+                rule.visits_max,
+                bool(zero),
+                check,
+                restart_no,
+                used_us / DAY_US,
+            )
+        )
+    rows.sort(key=attrgetter("no"))
+    return ComplianceReport(year=year, applications=rows, by_class=summarise(rows, policy))
 
 
 @dataclass(frozen=True)
 class YearSummary:
-    """What the supervisors' page shows: the classes and the worst cases, small enough to cache."""
+    """What the supervisors' page shows: the classes, the worst cases and the applications whose
+    class contradicts the policy, small enough to cache."""
 
     year: int
     total: int
     by_class: dict[str, ClassSummary]
-    worst: list[ApplicationFigures]
+    worst: list[ReportRow]
+    misclassified: list[ReportRow] = field(default_factory=list)
+    misclassified_total: int = 0
 
 
 SUMMARY_CACHE_SECONDS = 600
+MISCLASSIFIED_SHOWN = 100
 
 
 def compliance_summary(year: int, *, policy: Policy | None = None, worst: int = 10) -> YearSummary:
@@ -390,11 +518,19 @@ def compliance_summary(year: int, *, policy: Policy | None = None, worst: int = 
     """
     policy = policy or active_policy()
     latest = Event.objects.order_by("-id").values_list("id", "hash").first() or (0, "")
-    key = f"supervision:compliance:{policy.policy.name}:{year}:{worst}:{latest[0]}:{latest[1]}"
+    key = f"supervision:compliance:v2:{policy.policy.name}:{year}:{worst}:{latest[0]}:{latest[1]}"
     cached = cache.get(key)
     if isinstance(cached, YearSummary):
         return cached
     report = compliance_report(year, policy=policy)
-    summary = YearSummary(year, len(report.applications), report.by_class, report.worst(worst))
+    misclassified = report.misclassified()
+    summary = YearSummary(
+        year,
+        len(report.applications),
+        report.by_class,
+        report.worst(worst),
+        misclassified[:MISCLASSIFIED_SHOWN],
+        len(misclassified),
+    )
     cache.set(key, summary, SUMMARY_CACHE_SECONDS)
     return summary

@@ -43,6 +43,11 @@ def parse_year(raw: str | None, *, this_year: int) -> tuple[int, str]:
     return int(value), ""
 
 
+def _expected(check: str | None) -> str:
+    """The class a `class_check` says the policy expects ("expected lv_sanling" → lv_sanling)."""
+    return (check or "").removeprefix("expected ")
+
+
 @login_required
 def compliance(request: HttpRequest) -> HttpResponse:
     if not rules.can_view_compliance(request.user):
@@ -56,6 +61,8 @@ def compliance(request: HttpRequest) -> HttpResponse:
         "classes": [],
         "worst": [],
         "backfilled": [],
+        "misclassified": [],
+        "misclassified_total": 0,
         "total": 0,
     }
     if error:
@@ -80,6 +87,8 @@ def compliance(request: HttpRequest) -> HttpResponse:
                 "limits": "、".join(str(n) for n in summary.limits_workdays),
                 "summary": summary,
                 "late": summary.count - summary.within_limit,
+                "approval_limits": "、".join(str(n) for n in summary.approval_limits_workdays),
+                "approval_late": summary.with_approval - summary.approval_within_limit,
             }
         )
     names: dict[str, str] = {code: label(rule) for code, rule in policy.classes.items()}
@@ -87,6 +96,16 @@ def compliance(request: HttpRequest) -> HttpResponse:
         {"app": a, "url": _detail_url(a.no), "class_name": names.get(a.customer_class, a.customer_class)}
         for a in report.worst
     ]
+    context["misclassified"] = [
+        {
+            "app": a,
+            "url": _detail_url(a.no),
+            "class_name": names.get(a.customer_class, a.customer_class),
+            "expected_name": names.get(_expected(a.class_check), _expected(a.class_check)),
+        }
+        for a in report.misclassified
+    ]
+    context["misclassified_total"] = report.misclassified_total
     context["backfilled"] = [
         {
             "no": row["application__no"],

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate
 
@@ -227,3 +227,64 @@ def deadline_excluding(
 
 # The end given to an interval still open (a pause not yet resumed) when a deadline is sought.
 OPEN_END = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+
+
+# Working time as a prefix sum over instants, for computing many clocks from raw rows.
+
+DAY_US = DAY * 1_000_000
+# Asia/Shanghai has been UTC+8 without daylight saving since 1992; earlier years had DST.
+SHANGHAI_OFFSET_US = 8 * 3600 * 1_000_000
+FIXED_OFFSET_FROM = 1992
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+class WorkingTimeline:
+    """W(t): the working time, in integer microseconds, from the calendar's first day to the
+    instant t given as UTC epoch microseconds. The working time of [s, e] is W(e) − W(s), and
+    that of a union of intervals the sum over its parts: what `WorkCalendar.working_seconds`
+    computes, in exact integers, with no datetime built.
+
+    Only for a calendar of consecutive years from 1992 on (Shanghai's offset is fixed there);
+    `WorkingTimeline.usable(cal)` says whether one can be built. An instant whose Shanghai date
+    lies outside the calendar raises CalendarYearMissing naming that date's year (an instant at
+    midnight belongs to the day before, as in `working_seconds`).
+    """
+
+    __slots__ = ("_cum_us", "_day0", "_days", "_working")
+
+    @staticmethod
+    def usable(cal: WorkCalendar) -> bool:
+        return (
+            bool(cal.years)
+            and min(cal.years) >= FIXED_OFFSET_FROM
+            and len(cal.years) == max(cal.years) - min(cal.years) + 1
+        )
+
+    def __init__(self, cal: WorkCalendar) -> None:
+        if not self.usable(cal):
+            raise ValueError("a working timeline needs consecutive calendar years from 1992 on")
+        cum = cal._cum
+        self._cum_us = [c * DAY_US for c in cum]
+        self._working = bytes(cum[i + 1] - cum[i] for i in range(len(cum) - 1))
+        self._day0 = cal.first.toordinal() - _EPOCH_ORDINAL  # epoch day of the first date
+        self._days = len(cum) - 1
+
+    def at(self, t_us: int) -> int:
+        return self.function()(t_us)
+
+    def function(self) -> Callable[[int], int]:
+        """W as a plain function (its state in locals: the report calls it a million times)."""
+        cum_us, working, day0, days = self._cum_us, self._working, self._day0, self._days
+        offset, day_us = SHANGHAI_OFFSET_US, DAY_US
+
+        def at(t_us: int) -> int:
+            day, into = divmod(t_us + offset, day_us)
+            i = day - day0
+            if into:
+                if 0 <= i < days:
+                    return cum_us[i] + into if working[i] else cum_us[i]
+            elif 0 <= i <= days:  # midnight: the working time of the days before it
+                return cum_us[i]
+            raise CalendarYearMissing(dt.date.fromordinal(_EPOCH_ORDINAL + day - (not into)).year)
+
+        return at

@@ -38,6 +38,8 @@ def test_the_sample_record_reports_every_field_of_the_sample():
         "limit_workdays": 15,
         "limit_clock": "full_process",
         "within_limit": True,
+        "approval_limit_workdays": 5,
+        "approval_within_limit": True,
         "steps": 2,
         "steps_limit": 2,
         "documents": 2,
@@ -45,6 +47,7 @@ def test_the_sample_record_reports_every_field_of_the_sample():
         "visits": 0,
         "visits_limit": 0,
         "zero_investment": True,
+        "class_check": None,
         "restart_of": None,
     }
     assert report["by_class"]["lv_sanling"] == {
@@ -53,6 +56,7 @@ def test_the_sample_record_reports_every_field_of_the_sample():
         "p90_workdays": 5.26,
         "max_workdays": 5.26,
         "within_limit_share": 1.0,
+        "approval_within_limit_share": 1.0,
         "limits_workdays": [15],
     }
     assert report["by_class"]["residential"]["count"] == 0
@@ -110,6 +114,7 @@ def test_a_late_application_is_outside_the_limit_and_counts_against_the_share():
         "p90_workdays": 10.0,
         "max_workdays": 10.0,
         "within_limit_share": 0.5,
+        "approval_within_limit_share": None,  # neither had an approval
         "limits_workdays": [5],
     }
     assert [a.no for a in report.worst()] == ["LATE", "ON-TIME"]
@@ -213,16 +218,18 @@ def test_the_command_prints_one_csv_row_per_application():
     ingest_record(sample())
     lines = run("--year", "2026", "--format", "csv").splitlines()
     assert lines[0] == ",".join(FIELDS)
-    assert lines[1] == "QDN-2026-000123,lv_sanling,5.26,2.969,2.292,15,full_process,true,2,2,2,2,0,0,true,"
+    assert lines[1] == "QDN-2026-000123,lv_sanling,5.26,2.969,2.292,15,full_process,true,5,true,2,2,2,2,0,0,true,,"
     assert len(lines) == 2
 
 
 def test_the_command_prints_the_classes_as_csv():
     ingest_record(sample())
     lines = run("--year", "2026", "--format", "csv", "--by-class").splitlines()
-    assert lines[0] == "customer_class,count,mean_workdays,p90_workdays,max_workdays,within_limit_share"
-    assert "lv_sanling,1,5.26,5.26,5.26,1.0" in lines
-    assert "residential,0,,,," in lines
+    assert lines[0] == (
+        "customer_class,count,mean_workdays,p90_workdays,max_workdays,within_limit_share,approval_within_limit_share"
+    )
+    assert "lv_sanling,1,5.26,5.26,5.26,1.0,1.0" in lines
+    assert "residential,0,,,,," in lines
 
 
 def test_the_command_refuses_a_year_it_cannot_cover():
@@ -245,3 +252,66 @@ def test_a_back_filled_field_action_is_counted_in_time_order(alice, kaili, cm, p
     [line] = compliance_report(2026).applications
     assert line.full_process_workdays == round(services.application_clocks(app).full_process_workdays, 3) == 3.0
     assert (line.steps, line.visits) == (2, 1)
+
+
+# The plan's approval limit (三): 5 working days for low voltage, 10 up to 20 kV, on the approval clock.
+
+
+def hv_with_approval(no: str, completed: str) -> dict:
+    return sample(
+        no=no,
+        customer_class="hv_single",
+        capacity_kw=800,
+        voltage_kv=10,
+        documents=["business_licence", "property_proof", "load_list"],
+        events=timeline(
+            ("2026-03-02T09:00:00", "submitted"),
+            ("2026-03-03T09:00:00", "stage_completed", "apply"),
+            ("2026-03-03T10:00:00", "approval_started"),
+            (completed, "approval_completed"),
+            ("2026-03-20T09:00:00", "stage_completed", "plan"),
+            ("2026-03-23T09:00:00", "stage_completed", "connect"),
+        ),
+    )
+
+
+def test_an_hv_single_record_with_12_working_days_of_approval_is_outside_the_approval_limit():
+    # 2026-03-03 10:00 + 12 working days = 2026-03-19 10:00. The utility's own time (15 working
+    # days from submission to energisation, minus the 12 of the approval) is within its 22.
+    ingest_record(hv_with_approval("HV-12", "2026-03-19T10:00:00"))
+    ingest_record(hv_with_approval("HV-10", "2026-03-17T10:00:00"))  # exactly 10: within
+    ingest_record(residential("R-1", "2026-03-02T09:00:00", "2026-03-02T10:00:00", "2026-03-04T09:00:00"))
+    report = compliance_report(2026)
+    lines = {a.no: a for a in report.applications}
+    late = lines["HV-12"]
+    assert (late.approval_workdays, late.approval_limit_workdays, late.approval_within_limit) == (12.0, 10, False)
+    assert (late.utility_workdays, late.within_limit) == (3.0, True)  # the class's own limit is met
+    assert (lines["HV-10"].approval_workdays, lines["HV-10"].approval_within_limit) == (10.0, True)
+    # No approval, no verdict on it; the low-voltage limit is 5.
+    assert (lines["R-1"].approval_limit_workdays, lines["R-1"].approval_within_limit) == (5, None)
+    assert report.by_class["hv_single"].as_dict()["approval_within_limit_share"] == 0.5
+    assert report.by_class["residential"].as_dict()["approval_within_limit_share"] is None
+    line = next(a for a in report.as_dict()["applications"] if a["no"] == "HV-12")
+    assert (line["approval_limit_workdays"], line["approval_within_limit"]) == (10, False)
+    csv_lines = run("--year", "2026", "--format", "csv").splitlines()
+    header = csv_lines[0].split(",")
+    row = dict(zip(header, next(r for r in csv_lines if r.startswith("HV-12,")).split(","), strict=True))
+    assert (row["approval_limit_workdays"], row["approval_within_limit"]) == ("10", "false")
+    assert next(r for r in csv_lines if r.startswith("R-1,")).split(",")[header.index("approval_within_limit")] == ""
+
+
+# Classification against the zero-investment rules (三零).
+
+
+def test_a_class_contradicting_the_zero_investment_rules_is_marked_and_keeps_the_utilitys_class():
+    general = sample(no="G-1", customer_class="lv_general")  # 80 kW in Kaili's urban area: 三零
+    general["events"].insert(2, {"at": "2026-03-02T17:00:00+08:00", "type": "stage_completed", "stage": "plan"})
+    ingest_record(general)
+    ingest_record(sample(no="S-1", capacity_kw=200))  # above 160 kW: not 三零
+    ingest_record(sample(no="S-OK"))
+    lines = {a["no"]: a for a in compliance_report(2026).as_dict()["applications"]}
+    assert (lines["G-1"]["customer_class"], lines["G-1"]["zero_investment"]) == ("lv_general", False)
+    assert lines["G-1"]["class_check"] == "expected lv_sanling"
+    assert lines["G-1"]["limit_workdays"] == 6  # judged by the utility's class
+    assert (lines["S-1"]["class_check"], lines["S-1"]["zero_investment"]) == ("expected lv_general", True)
+    assert lines["S-OK"]["class_check"] is None

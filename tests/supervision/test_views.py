@@ -42,6 +42,26 @@ def test_the_worst_cases_come_first_and_link_to_the_application(year_2026, super
     assert "200%" in worst  # 10 working days of a limit of 5
 
 
+def test_the_page_lists_classes_that_contradict_the_rules_and_the_approval_share(year_2026, supervisor):
+    general = sample(no="G-1", customer_class="lv_general")  # qualifies for 三零
+    general["events"].insert(2, {"at": "2026-03-02T17:00:00+08:00", "type": "stage_completed", "stage": "plan"})
+    ingest_record(general)
+    page = client_for(supervisor).get(PAGE, {"year": "2026"}).content.decode()
+    listed = page[page.index('id="misclassified"') :]
+    listed = listed[: listed.index("</table>")]
+    assert 'href="/applications/G-1/"' in listed
+    assert "低压非居民用户" in listed and "低压小微企业（三零）" in listed
+    assert "QDN-2026-000123" not in listed  # consistent with the rules
+    sanling = page[page.index('id="class-lv_sanling"') :]
+    sanling = sanling[: sanling.index("</tr>")]
+    assert 'class="approval-share ok">100%' in sanling  # its one approval took 2.292 of 5 days
+
+
+def test_a_year_without_contradictions_says_so(year_2026, supervisor):
+    page = client_for(supervisor).get(PAGE, {"year": "2026"}).content.decode()
+    assert 'id="no-misclassified"' in page
+
+
 def test_the_admin_may_see_the_page(year_2026, admin_user):
     assert client_for(admin_user).get(PAGE, {"year": "2026"}).status_code == 200
 
@@ -82,6 +102,8 @@ def test_the_api_gives_supervisors_the_json_report(year_2026, supervisor):
     response = client_for(supervisor).get(API, {"year": 2026})
     assert response.status_code == 200
     assert json.loads(response.content) == json.loads(json.dumps(compliance_report(2026).as_dict()))
+    line = response.json()["applications"][0]
+    assert {"approval_limit_workdays", "approval_within_limit", "class_check"} <= set(line)
 
 
 def test_the_api_refuses_anonymous_callers():

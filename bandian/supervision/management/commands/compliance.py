@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -27,19 +26,13 @@ class Command(BaseCommand):
         parser.add_argument("--year", type=int, required=True)
         parser.add_argument("--format", choices=["json", "csv"], default="json")
         parser.add_argument("--by-class", action="store_true", help="csv: one row per class instead")
-        parser.add_argument(
-            "--jobs",
-            type=int,
-            default=os.cpu_count() or 1,
-            help="processes for a large year on PostgreSQL (default: the number of CPUs)",
-        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         year: int = options["year"]
         if not 2000 <= year <= 2100:
             raise CommandError(f"--year {year}: not a year this report can cover")
         try:
-            report = compliance_report(year, jobs=max(1, options["jobs"]))
+            report = compliance_report(year)
         except (CalendarYearMissing, PolicyGap) as exc:
             raise CommandError(str(exc)) from exc
         if options["format"] == "json":
@@ -54,11 +47,12 @@ class Command(BaseCommand):
             return
         writer.writerow(FIELDS)
         for app in report.applications:
-            row = app.as_dict()
-            writer.writerow(["" if row[f] is None else _csv(row[f]) for f in FIELDS])
+            writer.writerow([_csv(value) for value in app.as_dict().values()])
 
 
 def _csv(value: Any) -> Any:
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     return value
