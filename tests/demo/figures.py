@@ -3,6 +3,13 @@ demo's code moves or switches to other write paths (issue 10.2).
 
 `python manage.py shell -c "from tests.demo.figures import main; main()"` prints them as JSON
 for the database in use (the demo loaded, the clock at the demo's "now").
+
+expected_small.json (compared by test_demo_data.py on every run) and expected_full.json (the full
+demo: too slow for the suite, compare by hand after changing the demo) were recorded from the
+code before the demo moved to bandian/demo. For the full one, on an empty database:
+
+    manage.py migrate && python -c "<django.setup(); at DEMO_NOW + 9 h (time_machine):
+        call_command('demo', '--size', 'full'); main()>" | diff - tests/demo/expected_full.json
 """
 
 from __future__ import annotations
