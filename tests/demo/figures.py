@@ -1,15 +1,17 @@
 """The figures a demo load produces, read back from the database: what must not change when the
 demo's code moves or switches to other write paths (issue 10.2).
 
-`python manage.py shell -c "from tests.demo.figures import main; main()"` prints them as JSON
+`python manage.py shell --no-imports -c "from tests.demo.figures import main; main()"` prints them as JSON
 for the database in use (the demo loaded, the clock at the demo's "now").
 
 expected_small.json (compared by test_demo_data.py on every run) and expected_full.json (the full
 demo: too slow for the suite, compare by hand after changing the demo) were recorded from the
 code before the demo moved to bandian/demo. For the full one, on an empty database:
 
-    manage.py migrate && python -c "<django.setup(); at DEMO_NOW + 9 h (time_machine):
-        call_command('demo', '--size', 'full'); main()>" | diff - tests/demo/expected_full.json
+    export DATABASE_URL=sqlite:////tmp/demo-figures.sqlite3
+    .venv/bin/python manage.py migrate
+    .venv/bin/python manage.py shell --no-imports -c "from tests.demo.figures import record; record('full')" \
+        | diff - tests/demo/expected_full.json
 """
 
 from __future__ import annotations
@@ -71,6 +73,21 @@ def demo_figures() -> dict[str, Any]:
         "items_by_status": _counts(PermitItem, "status"),
         "case_logs_by_action": _counts(CaseLog, "action"),
     }
+
+
+def record(size: str) -> None:
+    """Load the demo of this size at the demo's "now" and print its figures."""
+    import datetime as dt
+    import io
+
+    import time_machine
+    from django.core.management import call_command
+
+    from bandian.demo.applications import DEMO_NOW
+
+    with time_machine.travel(DEMO_NOW + dt.timedelta(hours=9), tick=True):
+        call_command("demo", "--size", size, stdout=io.StringIO())
+        main()
 
 
 def main() -> None:
