@@ -129,7 +129,7 @@ def progress_query(request: HttpRequest) -> HttpResponse:
 
     The same function as the documented operation, with the same exception handlers, so the
     same answers; what it skips is ninja's work per request (a temporary response, the checks an
-    operation without auth or parameters does not need), a tenth of the public hot path's cost.
+    operation without auth or parameters does not need), about 0.07 ms of CPU a request.
     """
     if request.method != "GET":
         response = HttpResponse("Method not allowed", status=405)

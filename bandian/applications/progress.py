@@ -129,7 +129,7 @@ def _aware(value: Any) -> dt.datetime | None:
 
 # On PostgreSQL, one server-binding cursor per connection: after a few uses psycopg prepares the
 # query on the server (see DB_PREPARED_STATEMENTS in settings), and no cursor is built per request.
-# It is wrapped like any Django cursor, so query logging and execute wrappers still see it.
+# It is wrapped like any Django cursor whenever queries are logged or wrapped (DEBUG, tests).
 _progress_cursors: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 
@@ -142,9 +142,16 @@ def _fetch_progress_row(no: str) -> tuple[Any, ...] | None:
         cursor = _progress_cursors.get(raw)
         if cursor is None or cursor.closed:
             cursor = _progress_cursors[raw] = ServerBindingCursor(raw)
-        wrapped = connection._prepare_cursor(cursor)  # type: ignore[attr-defined]
-        wrapped.execute(_progress_sql(), [no])
-        return wrapped.fetchone()
+        if connection.queries_logged or connection.execute_wrappers:
+            wrapped = connection._prepare_cursor(cursor)  # type: ignore[attr-defined]
+            wrapped.execute(_progress_sql(), [no])
+            return wrapped.fetchone()
+        # Nobody logs or wraps queries (production): the psycopg cursor itself, with Django's
+        # error translation, skips a wrapper that costs as much as the query's own client work.
+        connection.validate_no_broken_transaction()
+        with connection.wrap_database_errors:
+            cursor.execute(_progress_sql(), [no])
+            return cursor.fetchone()  # type: ignore[no-any-return]
     with connection.cursor() as django_cursor:
         django_cursor.execute(_progress_sql(), [no])
         return django_cursor.fetchone()
