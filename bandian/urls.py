@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from bandian import health
 from bandian.api import api, progress_query
 from bandian.disclosure import views as disclosure_views
 
@@ -21,4 +22,5 @@ urlpatterns = [
     path("permits/", include("bandian.permits.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
 ]

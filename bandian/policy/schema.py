@@ -243,6 +243,14 @@ class Hotline(Labelled):
     who: Labelled
 
 
+class CalendarWatch(Strict):
+    """When operators are told that the working-day calendar is running out (ours)."""
+
+    # From this many days before the last day the calendar holds: a banner on staff, supervisor
+    # and admin pages, a warning of `manage.py check` and of GET /healthz.
+    warn_days: int = Field(default=60, ge=1, le=366)
+
+
 class ReliabilityTarget(Strict):
     """The SAIDI target (hours per user-year) of each area class (policy.areas) over some years."""
 
@@ -281,6 +289,7 @@ class Policy(Strict):
     reliability: list[ReliabilityTarget] = Field(min_length=1)
     counties: dict[str, str] = Field(min_length=1)
     hotlines: list[Hotline] = Field(min_length=1)
+    calendar: CalendarWatch = CalendarWatch()
 
     @field_validator("counties")
     @classmethod

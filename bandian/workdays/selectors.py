@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import time
 
+from django.db.models import Max
+
 from bandian.workdays.calendar import WorkCalendar
 from bandian.workdays.models import CalendarYear, SpecialDay
 
 _cached: tuple[tuple[int, str], WorkCalendar] | None = None
 _checked_at = 0.0
+_last_year: tuple[float, int | None] | None = None  # (when read, the last year held)
 RECHECK_SECONDS = 30.0
 
 
@@ -40,6 +43,21 @@ def get_calendar() -> WorkCalendar:
     return _cached[1]
 
 
+def last_year() -> int | None:
+    """The last year the calendar holds (None: none), as fresh as get_calendar(): from the calendar
+    when it was checked within RECHECK_SECONDS, else one query, itself kept that long. The banner
+    of every staff page asks; it must not rebuild the calendar."""
+    global _last_year
+    now = time.monotonic()
+    if _cached is not None and now - _checked_at < RECHECK_SECONDS:
+        years = _cached[1].years
+        return max(years) if years else None
+    if _last_year is None or now - _last_year[0] >= RECHECK_SECONDS:
+        _last_year = (now, CalendarYear.objects.aggregate(last=Max("year"))["last"])
+    return _last_year[1]
+
+
 def forget_calendar() -> None:
-    global _cached
+    global _cached, _last_year
     _cached = None
+    _last_year = None

@@ -47,6 +47,7 @@ def test_a_missing_font_is_named_the_rest_loads_and_a_second_run_completes_the_a
     assert Application.objects.count() == applications  # the other parts were not loaded twice
 
 
+@pytest.mark.django_db
 def test_manage_py_check_warns_naming_the_package_and_the_setting(settings, tmp_path):
     settings.CJK_FONT_FILE = str(tmp_path / "no-such-font.ttc")
     err = io.StringIO()
