@@ -261,7 +261,7 @@ def answer(
 ) -> dict[str, Any]:
     """The API's answer (schemas.ProgressOut), in the active language. `completed` gives the
     steps completed, asked only for a withdrawn or cancelled application."""
-    rule = policy.classes[customer_class]  # type: ignore[index]
+    rule = policy.classes[customer_class]
     try:
         limits: dict[str, int] | None = dict(
             policy.limit_for(

@@ -338,7 +338,7 @@ class Generator:
                 t = r_at
                 budget = max(budget - cal.working_seconds(t_before, p_at) / DAY, 0.1)
             if approval and stage == steps[-1]:
-                voltage = self.policy.classes[plan.customer_class].voltage  # type: ignore[index]
+                voltage = self.policy.classes[plan.customer_class].voltage
                 limit_a = self.policy.access_approval_limit(voltage, plan.submitted_at.date())
                 a_start = _after(cal, rng, t, min(budget * 0.2, 1.0))
                 a_end = _after(cal, rng, a_start, limit_a * rng.uniform(0.2, 1.3 if rng.random() < 0.1 else 0.9))
