@@ -34,6 +34,14 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+# The key of the applicant references: HMAC-SHA-256 of an identity number under this key (see
+# bandian/core/identity.py). The utility and the supervisors share it to match records; without it
+# an identity number's reference could be reversed by trying the candidates.
+APPLICANT_ID_KEY = os.environ.get("APPLICANT_ID_KEY", "")
+if not APPLICANT_ID_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("APPLICANT_ID_KEY must be set when DEBUG is off (see docs/operations.md)")
+    APPLICANT_ID_KEY = "insecure-development-applicant-id-key"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 

@@ -14,6 +14,7 @@ os.environ.setdefault("CONN_MAX_AGE", "600")
 os.environ["DEBUG"] = "false"
 os.environ.setdefault("SECRET_KEY", "bench-only-not-secret-" + "x" * 40)
 os.environ.setdefault("SECURE_COOKIES", "false")
+os.environ.setdefault("APPLICANT_ID_KEY", "bench-only-applicant-id-key")
 
 from bandian.settings import *  # noqa: E402, F403
 

@@ -25,6 +25,7 @@ from bandian.accounts.models import County, User
 from bandian.applications import services
 from bandian.applications.enums import INTERCHANGE_TYPES, Channel, CustomerClass, EventType, Status
 from bandian.applications.models import Application
+from bandian.core.identity import KEYED_REF
 from bandian.core.time import SHANGHAI
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy, PolicyGap
@@ -246,7 +247,12 @@ def validate_record(record: Any, *, policy: Policy | None = None, now: dt.dateti
     if voltage_kv not in allowed_voltages:
         shown = ", ".join(f"{v:g}" for v in sorted(allowed_voltages))
         raise RecordError(f"voltage_kv: {voltage_kv:g} kV is not a voltage of {customer_class} ({shown})")
-    applicant_ref = _str(record, "applicant_id", max_length=80)
+    applicant_ref = _str(record, "applicant_id", max_length=80).lower()
+    if not KEYED_REF.match(applicant_ref):
+        raise RecordError(
+            "applicant_id: must be the HMAC-SHA-256 of the identity number under the shared key, as 64 hex digits"
+            " (never the number itself)"
+        )
     address = _str(record, "address", max_length=200)
     documents = record["documents"]
     if not isinstance(documents, list) or not all(isinstance(d, str) for d in documents):

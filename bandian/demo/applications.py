@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import itertools
 import random
 import time
@@ -32,6 +31,7 @@ from bandian.applications.clocks import Clocks, TimelineEvent, compute_clocks
 from bandian.applications.importer import RecordError, ingest_record
 from bandian.applications.models import Application
 from bandian.applications.services import decide_eligibility
+from bandian.core.identity import applicant_ref
 from bandian.core.time import SHANGHAI
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy
@@ -249,7 +249,7 @@ class Generator:
         self._serial += 1
         birth = dt.date(1950, 1, 1) + dt.timedelta(days=self.rng.randint(0, 18000))
         number = f"{county}{birth:%Y%m%d}{self._serial % 1000:03d}{self.rng.randint(0, 9)}"
-        return hashlib.sha256(number.encode()).hexdigest()
+        return applicant_ref(number)
 
     def _submission_day(self, lo: dt.date, hi: dt.date) -> dt.datetime:
         day = lo + dt.timedelta(days=self.rng.randint(0, max((hi - lo).days, 0)))
@@ -534,7 +534,7 @@ class Generator:
 
     def _owned(self) -> list[DemoRecord]:
         """The demo applicant's own applications, one of each kind a user would meet."""
-        applicant_id = hashlib.sha256(APPLICANT_ID_NUMBER.encode()).hexdigest()
+        applicant_id = applicant_ref(APPLICANT_ID_NUMBER)
         wanted = [
             ("energised", "residential", 8.0, 0.22, dt.date(2024, 4, 8), dt.date(2024, 4, 20)),
             ("energised_paused", "lv_sanling", 63.0, 0.38, dt.date(2025, 6, 2), dt.date(2025, 6, 30)),
@@ -634,7 +634,7 @@ def _create_users(policy: Policy) -> dict[str, User]:
             role=Role.APPLICANT,
             phone=APPLICANT_USERNAME,
             display_name="陈小电",
-            applicant_ref=hashlib.sha256(APPLICANT_ID_NUMBER.encode()).hexdigest(),
+            applicant_ref=applicant_ref(APPLICANT_ID_NUMBER),
         ),
         User(username=SUPERVISOR_USERNAME, role=Role.SUPERVISOR, display_name="州发展改革委 监管员"),
         User(username=ADMIN_USERNAME, role=Role.ADMIN, display_name="系统管理员", is_staff=True, is_superuser=True),

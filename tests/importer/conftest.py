@@ -3,6 +3,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from bandian.core.identity import applicant_ref
+
 SAMPLE: dict[str, Any] = {
     "no": "QDN-2026-000123",
     "customer_class": "lv_sanling",
@@ -10,7 +12,7 @@ SAMPLE: dict[str, Any] = {
     "urban": True,
     "capacity_kw": 80,
     "voltage_kv": 0.4,
-    "applicant_id": "sha256-hex-of-id-number",
+    "applicant_id": applicant_ref("522601199001011234"),
     "address": "凯里市北京东路 1 号",
     "documents": ["business_licence", "property_proof"],
     "events": [
