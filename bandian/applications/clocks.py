@@ -92,12 +92,15 @@ def compute_clocks(
     now: dt.datetime,
     clock_start: dt.datetime | None = None,
     deadlines: bool = True,
+    measures: bool = True,
 ) -> Clocks:
     """Derive status, clocks and deadlines from events in time order.
 
     With `deadlines=False` (reports over closed applications) the deadlines, the current stage
     and the per-stage clocks are left out (None, "" and []): only the three clocks, the status
-    and the counts are computed, at a fraction of the cost.
+    and the counts are computed, at a fraction of the cost. With `measures=False` (what is stored
+    on the application: status, stage, deadlines) the working time used — the three clocks and
+    each stage's `used_workdays` — is left at 0.
     """
     submitted_at: dt.datetime | None = None
     energised_at: dt.datetime | None = None
@@ -162,13 +165,13 @@ def compute_clocks(
     approval_intervals = approvals + ([(open_approval, end)] if open_approval is not None else [])
 
     full = utility = approval = 0.0
-    if start is not None and end > start:
+    if measures and start is not None and end > start:
         span = working_seconds_of(cal, [(start, end)])
         p = union(clip(pause_intervals, start, end))
         pa = union(clip(pause_intervals + approval_intervals, start, end))
         full = (span - working_seconds_of(cal, p)) / DAY
         utility = (span - working_seconds_of(cal, pa)) / DAY
-    if approval_intervals:
+    if measures and approval_intervals:
         approval = working_seconds_of(cal, approval_intervals) / DAY
 
     # Deadlines: the class's limit on its clock, stopped while paused (and, on the utility
@@ -209,7 +212,7 @@ def compute_clocks(
             stage_due = deadline(stage_start, limit)
             stop = done or end
             used = 0.0
-            if stop > stage_start:
+            if measures and stop > stage_start:
                 span = working_seconds_of(cal, [(stage_start, stop)])
                 gone = working_seconds_of(cal, union(clip([(s, min(e, end)) for s, e in measured], stage_start, stop)))
                 used = (span - gone) / DAY

@@ -59,6 +59,9 @@ EXTRA_FIELDS = {
 }
 
 
+CHANNELS = frozenset(Channel.values)
+
+
 class RecordError(ValueError):
     """A record that cannot be imported; the message names the field and what is wrong."""
 
@@ -67,7 +70,7 @@ class DuplicateRecord(RecordError):
     """An application with this number exists already (re-running a file skips it)."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ImportEvent:
     at: dt.datetime
     type: str
@@ -131,7 +134,7 @@ def _instant(value: Any, where: str) -> dt.datetime:
         raise RecordError(f"{where}: {value!r} is not an ISO 8601 timestamp") from exc
     if at.tzinfo is None or at.utcoffset() is None:
         raise RecordError(f"{where}: {value!r} has no UTC offset (write e.g. +08:00)")
-    return at
+    return at.astimezone(dt.UTC)  # the same instant; stored and hashed in UTC
 
 
 def _check_events(raw: Any, *, steps: list[str], policy: Policy, now: dt.datetime) -> list[ImportEvent]:
@@ -209,7 +212,36 @@ def _check_events(raw: Any, *, steps: list[str], policy: Policy, now: dt.datetim
     return events
 
 
-def validate_record(record: Any, *, policy: Policy | None = None, now: dt.datetime | None = None) -> ValidRecord:
+class Lookups:
+    """What checking a record reads from the database, one query a question. The bulk import
+    answers the same questions from what it fetched for a whole batch of lines."""
+
+    def county(self, code: str) -> County | None:
+        return County.objects.filter(pk=code).first()
+
+    def application(self, no: str) -> Application | None:
+        return Application.objects.filter(no=no).select_related("restart_of").first()
+
+    def exists(self, no: str) -> bool:
+        return Application.objects.filter(no=no).exists()
+
+    def closed_before(self, applicant_ref: str) -> bool:
+        """Whether this person has a withdrawn or cancelled application (a restart may follow)."""
+        return Application.objects.filter(
+            applicant_ref=applicant_ref, status__in=[Status.WITHDRAWN, Status.CANCELLED]
+        ).exists()
+
+    def restart_candidates(self, applicant_ref: str) -> list[Application]:
+        """This person's withdrawn or cancelled applications not yet in the database."""
+        return []
+
+
+DATABASE = Lookups()
+
+
+def validate_record(
+    record: Any, *, policy: Policy | None = None, now: dt.datetime | None = None, lookups: Lookups = DATABASE
+) -> ValidRecord:
     """Check one §5 record; raise RecordError naming the field, or DuplicateRecord."""
     policy = policy or active_policy()
     now = now or timezone.now()
@@ -231,7 +263,7 @@ def validate_record(record: Any, *, policy: Policy | None = None, now: dt.dateti
     county_code = record["county"]
     if not isinstance(county_code, str) or county_code not in policy.counties:
         raise RecordError(f"county: {county_code!r} is not a county of the policy")
-    county = County.objects.filter(pk=county_code).first()
+    county = lookups.county(county_code)
     if county is None:
         raise RecordError(f"county: {county_code!r} is not in the database")
     urban = record["urban"]
@@ -276,7 +308,7 @@ def validate_record(record: Any, *, policy: Policy | None = None, now: dt.dateti
     if restart_no is not None:
         if not isinstance(restart_no, str) or not restart_no.strip():
             raise RecordError("restart_of: must be an application number or null")
-        restart_of = Application.objects.filter(no=restart_no.strip()).first()
+        restart_of = lookups.application(restart_no.strip())
         if restart_of is None:
             raise RecordError(f"restart_of: no application {restart_no!r} (import it first)")
         if restart_of.no == no:
@@ -287,7 +319,7 @@ def validate_record(record: Any, *, policy: Policy | None = None, now: dt.dateti
     phone = _str(record, "phone", max_length=20, required=False)
     if phone and not PHONE.match(phone):
         raise RecordError("phone: digits only")
-    if Application.objects.filter(no=no).exists():
+    if lookups.exists(no):
         raise DuplicateRecord(f"no: application {no} exists already")
     return ValidRecord(
         no=no,
@@ -340,9 +372,10 @@ def class_warning(policy: Policy, valid: ValidRecord) -> str | None:
     )
 
 
-def ingest_record(
-    record: dict[str, Any],
+def plan_record(
+    valid: ValidRecord,
     *,
+    policy: Policy,
     imported: bool = True,
     channel: str = Channel.IMPORT,
     applicant: User | None = None,
@@ -350,8 +383,9 @@ def ingest_record(
     project_manager: User | None = None,
     extra: dict[str, Any] | None = None,
     warnings: list[str] | None = None,
-) -> Application:
-    """Validate one §5 record and create its application with a hash-chained timeline.
+    lookups: Lookups = DATABASE,
+) -> services.History:
+    """The new application and its timeline for a checked record (nothing is written).
 
     The utility's class is kept as recorded, with the zero-investment flag it implies; when the
     policy's zero-investment rules decide otherwise (`class_warning`), the text is appended to
@@ -361,15 +395,13 @@ def ingest_record(
     submitted and withdrawn to the applicant, connect to the project manager, the rest to the
     customer manager. Imported events have no actor. `extra` sets further application fields
     (applicant_name, phone, entered_by, extended_boundary, extended_boundary_reason).
-    Raises RecordError (DuplicateRecord when the number exists).
+    A restart the record does not declare is looked for in the database (`find_restart_root`).
     """
-    policy = active_policy()
-    valid = validate_record(record, policy=policy)
     extra = dict(extra or {})
     unknown = sorted(set(extra) - EXTRA_FIELDS)
     if unknown:
         raise RecordError(f"extra: {unknown[0]!r} cannot be set on an application")
-    if channel not in Channel.values:
+    if channel not in CHANNELS:
         raise RecordError(f"channel: {channel!r} is not one of {', '.join(Channel.values)}")
 
     submitted = valid.events[0]
@@ -398,12 +430,12 @@ def ingest_record(
 
     app = Application(
         no=valid.no,
-        applicant=applicant,
+        applicant_id=applicant.pk if applicant else None,
         applicant_ref=valid.applicant_ref,
         applicant_name=valid.applicant_name or (applicant.display_name if applicant else ""),
         phone=valid.phone or (applicant.phone if applicant else ""),
         customer_class=valid.customer_class,
-        county=valid.county,
+        county_id=valid.county.pk,
         urban=valid.urban,
         address=valid.address,
         capacity_kw=valid.capacity_kw,
@@ -413,21 +445,20 @@ def ingest_record(
         policy_name=policy.policy.name,
         zero_investment=zero,
         eligibility_rule=rule_text,
-        customer_manager=customer_manager,
-        project_manager=project_manager,
+        customer_manager_id=customer_manager.pk if customer_manager else None,
+        project_manager_id=project_manager.pk if project_manager else None,
         restart_of=root,
         clock_started_at=(root.clock_started_at or root.submitted_at) if root is not None else None,
     )
     for key, value in extra.items():
         setattr(app, key, value)
     detected = False
-    closed_before = Application.objects.filter(
-        applicant_ref=app.applicant_ref, status__in=[Status.WITHDRAWN, Status.CANCELLED]
-    )
-    if root is None and closed_before.exists():
+    if root is None and lookups.closed_before(app.applicant_ref):
         # A record that does not say it restarts an application may still be one (requirements
         # §4): the same person at the same address within the window after a withdrawal.
-        root = services.find_restart_root(app, policy=policy, at=submitted.at)
+        root = services.find_restart_root(
+            app, policy=policy, at=submitted.at, also=lookups.restart_candidates(app.applicant_ref)
+        )
         if root is not None:
             detected = True
             app.restart_of = root
@@ -468,12 +499,231 @@ def ingest_record(
                     data={"customer_manager": app.customer_manager_id, "project_manager": app.project_manager_id},
                 )
             )
+    return services.History(application=app, events=events)
+
+
+def ingest_record(
+    record: dict[str, Any],
+    *,
+    imported: bool = True,
+    channel: str = Channel.IMPORT,
+    applicant: User | None = None,
+    customer_manager: User | None = None,
+    project_manager: User | None = None,
+    extra: dict[str, Any] | None = None,
+    warnings: list[str] | None = None,
+    at: dt.datetime | None = None,
+) -> Application:
+    """Validate one §5 record and create its application with a hash-chained timeline, one
+    event at a time (`services.import_history`). `at` is the receipt time (default: now).
+    A class the zero-investment rules contradict is appended to `warnings` (see `plan_record`).
+    Raises RecordError (DuplicateRecord when the number exists).
+    """
+    policy = active_policy()
+    valid = validate_record(record, policy=policy)
+    history = plan_record(
+        valid,
+        policy=policy,
+        imported=imported,
+        channel=channel,
+        applicant=applicant,
+        customer_manager=customer_manager,
+        project_manager=project_manager,
+        extra=extra,
+        warnings=warnings,
+    )
     try:
-        services.import_history(services.History(application=app, events=events))
+        return services.import_history(history, at=at)
     except IntegrityError as exc:
         if Application.objects.filter(no=valid.no).exists():
             raise DuplicateRecord(f"no: application {valid.no} exists already") from exc
         raise
     except CalendarYearMissing as exc:
         raise RecordError(f"events: {exc}") from exc
-    return app
+
+
+# Many records at once: the same checks, batched reads and writes.
+
+
+@dataclass
+class LineProblem:
+    line: int
+    reason: str
+
+
+class _BatchLookups(Lookups):
+    """The database's answers for one batch of lines, fetched in a few queries, plus what this
+    run has planned already (pending or written)."""
+
+    def __init__(self, counties: dict[str, County], run: BulkImport) -> None:
+        self.counties = counties
+        self.run = run
+        self.existing: set[str] = set()
+        self.targets: dict[str, Application] = {}
+        self.closed: set[str] = set()
+
+    def prefetch(self, records: list[Any]) -> None:
+        nos = {r["no"].strip() for r in records if isinstance(r, dict) and isinstance(r.get("no"), str)}
+        refs = {
+            r["restart_of"].strip() for r in records if isinstance(r, dict) and isinstance(r.get("restart_of"), str)
+        }
+        people = {
+            r["applicant_id"].strip().lower()
+            for r in records
+            if isinstance(r, dict) and isinstance(r.get("applicant_id"), str)
+        }
+        self.existing = set(Application.objects.filter(no__in=nos).values_list("no", flat=True)) if nos else set()
+        self.targets = (
+            {a.no: a for a in Application.objects.filter(no__in=refs).select_related("restart_of")} if refs else {}
+        )
+        self.closed = (
+            set(
+                Application.objects.filter(
+                    applicant_ref__in=people, status__in=[Status.WITHDRAWN, Status.CANCELLED]
+                ).values_list("applicant_ref", flat=True)
+            )
+            if people
+            else set()
+        )
+
+    def county(self, code: str) -> County | None:
+        return self.counties.get(code)
+
+    def application(self, no: str) -> Application | None:
+        pending = self.run.pending_nos.get(no)
+        if pending is not None:
+            return pending  # in this batch, not yet written: it gets its id with the batch
+        if no in self.run.written_nos or no not in self.targets:
+            return super().application(no)
+        return self.targets[no]
+
+    def exists(self, no: str) -> bool:
+        return no in self.existing or no in self.run.pending_nos or no in self.run.written_nos
+
+    def closed_before(self, applicant_ref: str) -> bool:
+        return (
+            applicant_ref in self.closed
+            or applicant_ref in self.run.closed_in_run
+            or applicant_ref in self.run.pending_closed
+        )
+
+    def restart_candidates(self, applicant_ref: str) -> list[Application]:
+        return self.run.pending_closed.get(applicant_ref, [])
+
+
+class BulkImport:
+    """Import §5 records line by line, writing them in batches through `services.import_histories`.
+
+    Every record is checked by the same `validate_record` and planned by the same `plan_record`
+    as `ingest_record`, its state derived at once (`services.derive_history`); a record that
+    restarts one of the same batch, declared or detected, finds it among the batch's applications,
+    so the result is what importing the lines one by one gives (a test compares them). Feed it
+    `(line number, parsed record)` and call `finish()`; `problems` lists the bad lines.
+    """
+
+    def __init__(self, *, batch_size: int = 2000, at: dt.datetime | None = None) -> None:
+        self.policy = active_policy()
+        self.now = timezone.now()
+        self.at = at
+        self.batch_size = batch_size
+        self.lookups = _BatchLookups({c.adcode: c for c in County.objects.all()}, self)
+        self.lines: list[tuple[int, Any]] = []
+        self.pending: list[tuple[int, services.History]] = []
+        self.pending_nos: dict[str, Application] = {}
+        self.pending_closed: dict[str, list[Application]] = {}
+        self.written_nos: set[str] = set()
+        self.closed_in_run: set[str] = set()
+        self.imported = 0
+        self.skipped = 0
+        self.problems: list[LineProblem] = []
+        self.skipped_lines: list[LineProblem] = []
+        self.warnings: list[LineProblem] = []  # of lines imported (or about to be), kept all the same
+
+    def add(self, line: int, record: Any) -> None:
+        self.lines.append((line, record))
+        if len(self.lines) >= self.batch_size:
+            self._check_lines()
+
+    def bad(self, line: int, reason: str) -> None:
+        self.problems.append(LineProblem(line, reason))
+
+    def finish(self) -> None:
+        self._check_lines()
+        self.flush()
+        self.problems.sort(key=lambda p: p.line)
+        refused = {p.line for p in self.problems}
+        self.warnings = [w for w in self.warnings if w.line not in refused]
+
+    def _check_lines(self) -> None:
+        lines, self.lines = self.lines, []
+        self.lookups.prefetch([record for _n, record in lines])
+        for number, record in lines:
+            try:
+                valid = validate_record(record, policy=self.policy, now=self.now, lookups=self.lookups)
+                history = plan_record(valid, policy=self.policy, lookups=self.lookups)
+                services.derive_history(history, now=self.now, policy=self.policy)
+            except (CalendarYearMissing, PolicyGap) as exc:
+                self.bad(number, f"events: {exc}")
+                continue
+            except DuplicateRecord as exc:
+                self.skipped += 1
+                self.skipped_lines.append(LineProblem(number, str(exc)))
+                continue
+            except RecordError as exc:
+                self.bad(number, str(exc))
+                continue
+            except Exception as exc:  # one broken record must not stop the others
+                self.bad(number, f"could not be imported ({type(exc).__name__}: {exc})")
+                continue
+            app = history.application
+            self.warnings.extend(LineProblem(number, warning) for warning in warnings)
+            self.pending.append((number, history))
+            self.pending_nos[app.no] = app
+            if app.status in (Status.WITHDRAWN, Status.CANCELLED):
+                self.pending_closed.setdefault(app.applicant_ref, []).append(app)
+            if len(self.pending) >= self.batch_size:
+                self.flush()
+
+    def flush(self) -> None:
+        pending = self.pending
+        while pending:
+            try:
+                services.import_histories([h for _n, h in pending], at=self.at)
+            except services.HistoryRefused as exc:
+                number, _h = pending.pop(exc.index)
+                self.bad(number, f"events: {exc}")
+                continue
+            except IntegrityError:
+                # Another process wrote one of these numbers meanwhile: one by one, to name it.
+                self._one_by_one(pending)
+            else:
+                self.imported += len(pending)
+            break
+        for _n, history in pending:
+            self.written_nos.add(history.application.no)
+            if history.application.status in (Status.WITHDRAWN, Status.CANCELLED):
+                self.closed_in_run.add(history.application.applicant_ref)
+        self.pending = []
+        self.pending_nos = {}
+        self.pending_closed = {}
+
+    def _one_by_one(self, pending: list[tuple[int, services.History]]) -> None:
+        kept = []
+        for number, history in pending:
+            app = history.application  # written and rolled back: start it afresh
+            app.pk = None
+            app._state.adding = True
+            app.event_count, app.head_hash = 0, ""
+            try:
+                services.import_history(history, at=self.at)
+            except IntegrityError:
+                self.skipped += 1
+                self.skipped_lines.append(
+                    LineProblem(number, f"no: application {history.application.no} exists already")
+                )
+            except (CalendarYearMissing, PolicyGap) as exc:
+                self.bad(number, f"events: {exc}")
+            else:
+                self.imported += 1
+                kept.append((number, history))
+        pending[:] = kept

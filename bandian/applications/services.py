@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -22,7 +23,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,13 +43,34 @@ from bandian.notify.services import notify
 from bandian.policy import voltages
 from bandian.policy.classes import CustomerClass
 from bandian.policy.loader import active_policy
-from bandian.policy.schema import Policy, ZeroInvestmentRule
+from bandian.policy.schema import Policy, PolicyGap, ZeroInvestmentRule
+from bandian.workdays.calendar import CalendarYearMissing
 from bandian.workdays.selectors import get_calendar
 
 # The standard voltages (GB/T 156-2017; bandian/policy/voltages.py says where they come from).
 LOW_VOLTAGES = set(voltages.LOW_VOLTAGES)
 HIGH_VOLTAGES = set(voltages.HIGH_VOLTAGES)
 NATIVE_NUMBER = re.compile(r"^QDN-(\d{4})-(\d{6})$")
+# An event's stored columns, in the order `build_event` gives them.
+EVENT_COLUMNS = (
+    "application_id",
+    "seq",
+    "type",
+    "stage",
+    "reason",
+    "note",
+    "evidence",
+    "evidence_sha256",
+    "actor_id",
+    "occurred_at",
+    "received_at",
+    "device_at",
+    "device_id",
+    "backfilled",
+    "data",
+    "prev_hash",
+    "hash",
+)
 
 
 # Reading the timeline.
@@ -69,9 +91,10 @@ def compute_app_clocks(
     now: dt.datetime,
     policy: Policy,
     submitted_at: dt.datetime | None = None,
+    measures: bool = True,
 ) -> Clocks:
     """The clocks of an application from its events (in seq order), with the limit in force on the
-    day its clock started (the first submission)."""
+    day its clock started (the first submission). `measures=False`: only what is stored."""
     rule = policy.classes[app.customer_class]
     start = app.clock_started_at or app.submitted_at or submitted_at
     limit = policy.limit_for(app.customer_class, (start or now).astimezone(SHANGHAI).date())
@@ -83,6 +106,7 @@ def compute_app_clocks(
         limit_clock=rule.clock,
         now=now,
         clock_start=app.clock_started_at,
+        measures=measures,
     )
 
 
@@ -310,11 +334,12 @@ def build_event(
     device_id: str = "",
     backfilled: bool = False,
     data: dict[str, Any] | None = None,
-) -> Event:
-    """The next event of a saved application's chain, hashed, not yet saved; moves the head.
+) -> tuple[Any, ...]:
+    """The next event of an application's chain (its row id known), hashed: its stored values in
+    `EVENT_COLUMNS` order. Moves the application's head; writes nothing.
 
-    The only place an event's fields and hash are made: `record_event` saves it at once, the
-    bulk import (`import_histories`) writes many in one statement.
+    The only place an event's fields and hash are made: `record_event` saves it at once as an
+    `Event`, the bulk import (`import_histories`) writes many rows in one statement.
     """
     seq = app.event_count + 1
     prev = app.head_hash or GENESIS
@@ -338,28 +363,28 @@ def build_event(
         data=payload,
         prev_hash=prev,
     )
-    event = Event(
-        application=app,
-        seq=seq,
-        type=type,
-        stage=stage,
-        reason=reason,
-        note=note,
-        evidence=evidence_name,
-        evidence_sha256=evidence_sha256,
-        actor_id=actor_id,
-        occurred_at=occurred_at,
-        received_at=received_at,
-        device_at=device_at,
-        device_id=device_id,
-        backfilled=backfilled,
-        data=payload,
-        prev_hash=prev,
-        hash=chain_hash(prev, content),
-    )
+    digest = chain_hash(prev, content)
     app.event_count = seq
-    app.head_hash = event.hash
-    return event
+    app.head_hash = digest
+    return (
+        app.pk,
+        seq,
+        type,
+        stage,
+        reason,
+        note,
+        evidence_name,
+        evidence_sha256,
+        actor_id,
+        occurred_at,
+        received_at,
+        device_at,
+        device_id,
+        backfilled,
+        payload,
+        prev,
+        digest,
+    )
 
 
 def _append(
@@ -394,7 +419,7 @@ def _append(
         holder = Event(application=app)
         holder.evidence.save(safe_name(evidence.name or "evidence"), ContentFile(content), save=False)
         stored_name = holder.evidence.name
-    event = build_event(
+    row = build_event(
         app,
         type=str(type),
         actor_id=actor.pk if actor else None,
@@ -410,6 +435,7 @@ def _append(
         backfilled=backfilled,
         data=data,
     )
+    event = Event(application=app, **dict(zip(EVENT_COLUMNS[1:], row[1:], strict=True)))
     event.save()
     return event
 
@@ -421,7 +447,7 @@ def derived_fields(app: Application, events: list[TimelineEvent], *, now: dt.dat
     imported application's stored state is the same whichever path wrote it.
     """
     submitted = next((e.at for e in events if e.type == EventType.SUBMITTED), None)
-    clocks = compute_app_clocks(app, events, now=now, policy=policy, submitted_at=submitted)
+    clocks = compute_app_clocks(app, events, now=now, policy=policy, submitted_at=submitted, measures=False)
     app.status = clocks.status
     app.current_stage = clocks.current_stage
     app.submitted_at = clocks.submitted_at
@@ -652,13 +678,16 @@ def class_check(
     return None if expected == customer_class else f"expected {expected}"
 
 
-def find_restart_root(app: Application, *, policy: Policy, at: dt.datetime) -> Application | None:
+def find_restart_root(
+    app: Application, *, policy: Policy, at: dt.datetime, also: Iterable[Application] = ()
+) -> Application | None:
     """The first application a submission at `at` restarts (requirements §4), or None.
 
     A restart: the same person (the same identity number, or the same applicant account) at the
     same address (compared after normalising), whose earlier application was submitted and then
     withdrawn or cancelled at most `restart_window_days` ago. A restart of a restart links to the
-    first application, so its clocks run from the first submission.
+    first application, so its clocks run from the first submission. `also` are applications
+    not yet written (a bulk import's batch, their state derived) to consider beside the database's.
     """
     same_person = Q()
     if app.applicant_ref:
@@ -668,7 +697,7 @@ def find_restart_root(app: Application, *, policy: Policy, at: dt.datetime) -> A
     if not same_person:
         return None
     window = dt.timedelta(days=policy.counting.restart_window_days)
-    candidates = (
+    candidates = list(
         Application.objects.filter(
             same_person,
             status__in=[Status.WITHDRAWN, Status.CANCELLED],
@@ -680,6 +709,21 @@ def find_restart_root(app: Application, *, policy: Policy, at: dt.datetime) -> A
         .select_related("restart_of")
         .order_by("-closed_at")
     )
+    extra = [
+        other
+        for other in also
+        if other is not app
+        and (
+            (app.applicant_ref and other.applicant_ref == app.applicant_ref)
+            or (app.applicant_id is not None and other.applicant_id == app.applicant_id)
+        )
+        and other.status in (Status.WITHDRAWN, Status.CANCELLED)
+        and other.submitted_at is not None
+        and other.closed_at is not None
+        and at - window <= other.closed_at <= at
+    ]
+    if extra:
+        candidates = sorted(candidates + extra, key=lambda c: c.closed_at, reverse=True)  # type: ignore[arg-type, return-value]
     address = _normalise_address(app.address)
     for candidate in candidates:
         if _normalise_address(candidate.address) == address:
@@ -825,7 +869,7 @@ def open_deadlines_refresh() -> int:
 # History written after the fact: the §5 import and the demo.
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class HistoryEvent:
     """One event of a timeline that happened before it reached bandian (checked by the caller)."""
 
@@ -838,13 +882,22 @@ class HistoryEvent:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass
 class History:
     """A new application (unsaved, its own fields set, the derived ones left to the timeline) and
     its whole timeline in order, already checked against the process (the importer does that)."""
 
     application: Application
     events: list[HistoryEvent]
+    derived: bool = False
+
+
+def derive_history(history: History, *, now: dt.datetime | None = None, policy: Policy | None = None) -> None:
+    """Set the derived fields of a history's application from its timeline (`derived_fields`),
+    before anything is written. Raises CalendarYearMissing or PolicyGap."""
+    timeline = [TimelineEvent(type=e.type, at=e.at, stage=e.stage, reason=e.reason) for e in history.events]
+    derived_fields(history.application, timeline, now=now or timezone.now(), policy=policy or active_policy())
+    history.derived = True
 
 
 def reserve_numbers(numbers: Iterable[str]) -> None:
@@ -886,3 +939,150 @@ def import_history(history: History, *, at: dt.datetime | None = None) -> Applic
             )
         derive(app)
     return app
+
+
+class HistoryRefused(ServiceError):
+    """One history of a batch cannot be derived (say, its timeline needs a calendar year that is
+    not loaded); nothing of the batch was written. `index` is its position in the batch."""
+
+    def __init__(self, index: int, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.index = index
+        self.cause = cause
+
+
+def import_histories(histories: list[History], *, at: dt.datetime | None = None) -> list[Application]:
+    """Create many applications with their timelines at once, in one transaction.
+
+    The same as `import_history` for each, row for row and hash for hash (a test compares them):
+    the stored state is derived by `derived_fields` from the same timeline, the events are made
+    by `build_event`; only the writing differs — the applications in one bulk insert, the events
+    in bulk (COPY on PostgreSQL), the chain heads in one batched update. Everything is derived
+    before anything is written: a history that cannot be derived raises HistoryRefused naming
+    its index, and nothing of the batch is kept. `at` is the receipt time of every event.
+    """
+    if not histories:
+        return []
+    received = at or timezone.now()
+    policy = active_policy()
+    for index, history in enumerate(histories):
+        if history.derived:
+            continue
+        try:
+            derive_history(history, now=received, policy=policy)
+        except (CalendarYearMissing, PolicyGap) as exc:
+            raise HistoryRefused(index, exc) from exc
+    apps = [h.application for h in histories]
+    with transaction.atomic():
+        reserve_numbers(app.no for app in apps)  # a write first: on SQLite it takes the write lock
+        for app, pk in zip(apps, _new_ids(Application, len(apps)), strict=True):
+            app.pk = pk
+        for app in apps:
+            root = app.restart_of if app.restart_of_id is None else None
+            if root is not None:  # a restart of an application of this batch: its id is known now
+                app.restart_of_id = root.pk
+        rows: list[tuple[Any, ...]] = []
+        for history in histories:
+            app = history.application
+            for ev in history.events:
+                rows.append(
+                    build_event(
+                        app,
+                        type=ev.type,
+                        actor_id=ev.actor.pk if ev.actor else None,
+                        occurred_at=ev.at,
+                        received_at=received,
+                        stage=ev.stage,
+                        reason=ev.reason,
+                        note=ev.note,
+                        data=ev.data,
+                    )
+                )
+        _insert_applications(apps, received)
+        _insert_rows(Event, EVENT_COLUMNS, rows)
+    for app in apps:
+        app._state.adding = False
+        app._state.db = connection.alias
+    return apps
+
+
+def _new_ids(model: type[models.Model], n: int) -> list[int]:
+    """Row ids for n new rows of `model` that no other writer can take (inside the transaction:
+    on SQLite the write lock is held; on PostgreSQL the sequence hands them out)."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, n])
+            return [r[0] for r in cursor.fetchall()]
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 (name from the model)
+        (highest,) = cursor.fetchone()
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        found = cursor.fetchone()
+        start = max(highest, found[0] if found else 0) + 1
+        return list(range(start, start + n))
+
+
+def _insert_applications(apps: list[Application], now: dt.datetime) -> None:
+    fields = list(Application._meta.concrete_fields)
+    for app in apps:
+        app.created_at = app.updated_at = timezone.now()
+    _insert_rows(
+        Application,
+        tuple(f.column for f in fields),
+        [tuple(getattr(app, f.attname) for f in fields) for app in apps],
+    )
+
+
+def _insert_rows(model: type[models.Model], columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Write rows of Python values as the ORM stores them: COPY on PostgreSQL, one executemany
+    on SQLite. Each column's value is converted the way its field converts it."""
+    table = model._meta.db_table
+    by_column = {f.column: f for f in model._meta.concrete_fields}
+    ops = connection.ops
+    postgres = connection.vendor == "postgresql"
+    convert: list[Any] = []
+    for column in columns:
+        field = by_column[column]
+        kind = field.get_internal_type()
+        if kind == "JSONField":
+            convert.append(_json_text)
+        elif kind == "DateTimeField" and not postgres:
+            convert.append(_sqlite_instant)
+        elif kind == "DecimalField" and not postgres:
+            convert.append(lambda v, f=field: ops.adapt_decimalfield_value(v, f.max_digits, f.decimal_places))
+        elif kind == "FileField":
+            convert.append(lambda v: getattr(v, "name", v) or "")
+        else:
+            convert.append(None)
+    converting = [(i, c) for i, c in enumerate(convert) if c is not None]
+
+    def stored(row: tuple[Any, ...]) -> list[Any]:
+        values = list(row)
+        for i, c in converting:
+            values[i] = c(values[i])
+        return values
+
+    names = ", ".join(columns)
+    with connection.cursor() as cursor:
+        if postgres:
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(stored(row))
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608 (names from the model)
+                [stored(r) for r in rows],
+            )
+
+
+_json_text = json.JSONEncoder(separators=(", ", ": ")).encode
+
+
+def _sqlite_instant(value: dt.datetime | None) -> str | None:
+    """An aware instant as Django stores it in SQLite: naive UTC text (`adapt_datetimefield_value`)."""
+    if value is None:
+        return None
+    if value.tzinfo is not dt.UTC:
+        value = value.astimezone(dt.UTC)
+    return str(value.replace(tzinfo=None))

@@ -3,70 +3,80 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
 
-from bandian.applications.importer import DuplicateRecord, RecordError, ingest_record
+from bandian.applications.importer import BulkImport
 
 
 class Command(BaseCommand):
     help = (
         "Import applications from a JSON Lines file in the interchange format (requirements §5). "
-        "Every record is validated and stored in its own transaction: a bad record is reported as "
-        "'line N: <reason>' on stderr and the good ones are kept. A record whose number exists "
-        "already is skipped, so running the same file again adds nothing. Blank lines are ignored. "
-        "Exit status: 0 when every line was imported or skipped, 1 when some line was bad (the good "
-        "ones are still kept), 2 when the file cannot be read. A record kept with a warning (its "
-        "class contradicts the policy's zero-investment rules) is reported as 'line N: warning: "
-        "<what>' on stderr and does not change the exit status."
+        "Every record is validated; the good ones are written in batches (each batch in one "
+        "transaction) and a bad record is reported as 'line N: <reason>' on stderr while the good "
+        "ones are kept. A record whose number exists already is skipped, so running the same file "
+        "again adds nothing. Blank lines are ignored. The file is read as a stream, with a progress "
+        "bar on a terminal. Exit status: 0 when every line was imported or skipped, 1 when some line "
+        "was bad (the good ones are still kept), 2 when the file cannot be read. A record kept with a "
+        "warning (its class contradicts the policy's zero-investment rules) is reported as 'line N: "
+        "warning: <what>' on stderr and does not change the exit status."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="a .jsonl file, one application per line")
+        parser.add_argument("--batch", type=int, default=2000, help="records written per transaction (default 2000)")
+        parser.add_argument(
+            "--progress",
+            choices=["auto", "always", "never"],
+            default="auto",
+            help="the progress bar on stderr: on a terminal only (auto), always, or never",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         try:
             handle = path.open("rb")
+            size = path.stat().st_size
         except OSError as exc:
             raise CommandError(f"{path}: cannot read the file: {exc.strerror or exc}", returncode=2) from exc
-        imported = skipped = bad = warned = 0
-        with handle:
+        if options["batch"] < 1:
+            raise CommandError("--batch must be at least 1")
+        show = {"always": True, "never": False}.get(options["progress"], sys.stderr.isatty())
+        run = BulkImport(batch_size=options["batch"])
+        with (
+            handle,
+            tqdm(total=size, unit="B", unit_scale=True, desc=path.name, disable=not show, file=sys.stderr) as bar,
+        ):
             for number, raw in enumerate(handle, start=1):
+                bar.update(len(raw))
                 if not raw.strip():
                     continue
                 try:
                     record = json.loads(raw.decode("utf-8"))
                 except UnicodeDecodeError:
-                    bad += 1
-                    self.stderr.write(f"line {number}: not UTF-8 text")
+                    run.bad(number, "not UTF-8 text")
                     continue
                 except json.JSONDecodeError as exc:
-                    bad += 1
-                    self.stderr.write(f"line {number}: not valid JSON: {exc.msg} (column {exc.colno})")
+                    run.bad(number, f"not valid JSON: {exc.msg} (column {exc.colno})")
                     continue
-                warnings: list[str] = []
-                try:
-                    ingest_record(record, warnings=warnings)
-                except DuplicateRecord as exc:
-                    skipped += 1
-                    if options["verbosity"] > 1:
-                        self.stdout.write(f"line {number}: skipped: {exc}")
-                except RecordError as exc:
-                    bad += 1
-                    self.stderr.write(f"line {number}: {exc}")
-                except Exception as exc:  # one broken record must not stop the others
-                    bad += 1
-                    self.stderr.write(f"line {number}: could not be imported ({type(exc).__name__}: {exc})")
-                else:
-                    imported += 1
-                    for warning in warnings:
-                        self.stderr.write(f"line {number}: warning: {warning}")
-                    warned += bool(warnings)
+                run.add(number, record)
+            run.finish()
+        problems = [(p.line, p.reason) for p in run.problems]
+        problems += [(w.line, f"warning: {w.reason}") for w in run.warnings]
+        for line, reason in sorted(problems, key=lambda p: p[0]):
+            self.stderr.write(f"line {line}: {reason}")
+        if options["verbosity"] > 1:
+            for skipped in run.skipped_lines:
+                self.stdout.write(f"line {skipped.line}: skipped: {skipped.reason}")
+        bad = len(run.problems)
+        warned = len({w.line for w in run.warnings})
         self.stdout.write(
-            f"{path}: {imported} imported, {skipped} skipped (already present), {bad} rejected, {warned} with warnings"
+            f"{path}: {run.imported} imported, {run.skipped} skipped (already present), {bad} rejected, "
+            f"{warned} with warnings"
         )
         if bad:
             raise SystemExit(1)

@@ -1,0 +1,136 @@
+"""The bulk import writes what importing the records one by one writes, row for row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connection
+
+from bandian.applications.importer import BulkImport, RecordError, ingest_record
+from bandian.applications.integrity import verify_all
+from bandian.applications.models import Application, Event, Sequence
+from bench.import_file import Generator
+
+RECEIVED = dt.datetime(2026, 6, 1, 8, 0, 0, 123456, tzinfo=dt.UTC)
+APP_FIELDS = [
+    "pk",
+    "no",
+    "applicant_ref",
+    "customer_class",
+    "county_id",
+    "urban",
+    "capacity_kw",
+    "voltage_kv",
+    "channel",
+    "imported",
+    "zero_investment",
+    "eligibility_rule",
+    "restart_of_id",
+    "clock_started_at",
+    "status",
+    "current_stage",
+    "submitted_at",
+    "energised_at",
+    "closed_at",
+    "stage_due_at",
+    "due_at",
+    "event_count",
+    "head_hash",
+]
+EVENT_FIELDS = [
+    "pk",
+    "application_id",
+    "seq",
+    "type",
+    "stage",
+    "reason",
+    "note",
+    "evidence",
+    "actor_id",
+    "occurred_at",
+    "received_at",
+    "device_at",
+    "backfilled",
+    "data",
+    "prev_hash",
+    "hash",
+]
+
+
+def lines(records: int) -> list[tuple[int, object]]:
+    out = []
+    for number, line in enumerate(Generator(records).lines(), start=1):
+        try:
+            out.append((number, json.loads(line)))
+        except json.JSONDecodeError:
+            continue
+    return out
+
+
+def stored() -> tuple[list[tuple], list[tuple], list[tuple]]:
+    return (
+        list(Application.objects.order_by("pk").values_list(*APP_FIELDS)),
+        list(Event.objects.order_by("pk").values_list(*EVENT_FIELDS)),
+        list(Sequence.objects.order_by("year").values_list("year", "last")),
+    )
+
+
+def start_afresh() -> None:
+    Event.objects.all().delete()
+    Application.objects.update(restart_of=None)
+    Application.objects.all().delete()
+    tables = [{"table": m._meta.db_table, "column": "id"} for m in (Application, Event)]
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_by_name_sql(no_style(), tables):
+            cursor.execute(sql)
+
+
+def test_a_batch_import_stores_the_same_chains_and_derived_fields_as_one_by_one(db):
+    records = lines(400)  # restarts among them, some within a batch of the records they restart
+    rejected_one_by_one = []
+    for number, record in records:
+        try:
+            ingest_record(record, at=RECEIVED)
+        except RecordError as exc:
+            rejected_one_by_one.append((number, str(exc)))
+    one_by_one = stored()
+    assert any(app[APP_FIELDS.index("restart_of_id")] for app in one_by_one[0])
+    start_afresh()
+
+    run = BulkImport(batch_size=37, at=RECEIVED)
+    for number, record in records:
+        run.add(number, record)
+    run.finish()
+    batched = stored()
+    assert batched[0] == one_by_one[0]
+    assert batched[1] == one_by_one[1]
+    assert batched[2] == one_by_one[2]
+    assert [(p.line, p.reason) for p in run.problems] == rejected_one_by_one
+    assert verify_all() == []
+
+
+@pytest.mark.django_db
+def test_the_command_streams_a_file_names_bad_lines_and_adds_nothing_the_second_time(tmp_path):
+    path = tmp_path / "records.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for line in Generator(300).lines():
+            out.write(line + "\n")
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("import_applications", str(path), "--batch", "50", stdout=out, stderr=err)
+    imported = Application.objects.count()
+    assert f"{imported} imported, 0 skipped" in out.getvalue()
+    assert len(err.getvalue().splitlines()) == 17  # every bad line, each on its own line
+    assert "not valid JSON" in err.getvalue() and "applicant_id: must be the HMAC-SHA-256" in err.getvalue()
+    out2, err2 = io.StringIO(), io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("import_applications", str(path), stdout=out2, stderr=err2)
+    assert Application.objects.count() == imported
+    assert f"0 imported, {imported} skipped" in out2.getvalue()
+    assert err2.getvalue() == err.getvalue()
+    assert verify_all() == []
