@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from bandian.core.time import SHANGHAI
 from bandian.workdays.calendar import (
     DAY,
     OPEN_END,
@@ -30,6 +31,8 @@ from bandian.workdays.calendar import (
     working_seconds_of,
 )
 
+DAY_BEFORE = dt.timedelta(days=1)
+NO_DAYS = dt.timedelta(0)
 # Statuses after which the timeline changes no clock (visits are still counted).
 TERMINAL = frozenset({"energised", "withdrawn", "cancelled"})
 
@@ -165,6 +168,13 @@ def compute_clocks(
     approval_intervals = approvals + ([(open_approval, end)] if open_approval is not None else [])
 
     full = utility = approval = 0.0
+    if not measures and start is not None and end > start:
+        # Nothing is measured, but the calendar must still hold the days the clocks run over (an
+        # interval ending at midnight touches nothing of that day, as `working_seconds` counts).
+        last = end.astimezone(SHANGHAI)
+        cal.check(
+            start.astimezone(SHANGHAI).date(), last.date() - (DAY_BEFORE if last.time() == dt.time() else NO_DAYS)
+        )
     if measures and start is not None and end > start:
         span = working_seconds_of(cal, [(start, end)])
         p = union(clip(pause_intervals, start, end))

@@ -627,7 +627,7 @@ class BulkImport:
         self.at = at
         self.batch_size = batch_size
         self.lookups = _BatchLookups({c.adcode: c for c in County.objects.all()}, self)
-        self.lines: list[tuple[int, Any]] = []
+        self.lines: list[tuple[int, Any, dict[str, Any]]] = []
         self.pending: list[tuple[int, services.History]] = []
         self.pending_nos: dict[str, Application] = {}
         self.pending_closed: dict[str, list[Application]] = {}
@@ -639,8 +639,9 @@ class BulkImport:
         self.skipped_lines: list[LineProblem] = []
         self.warnings: list[LineProblem] = []  # of lines imported (or about to be), kept all the same
 
-    def add(self, line: int, record: Any) -> None:
-        self.lines.append((line, record))
+    def add(self, line: int, record: Any, **plan: Any) -> None:
+        """One parsed line; `plan` are `plan_record`'s options for it (the demo's attribution)."""
+        self.lines.append((line, record, plan))
         if len(self.lines) >= self.batch_size:
             self._check_lines()
 
@@ -656,11 +657,11 @@ class BulkImport:
 
     def _check_lines(self) -> None:
         lines, self.lines = self.lines, []
-        self.lookups.prefetch([record for _n, record in lines])
-        for number, record in lines:
+        self.lookups.prefetch([record for _n, record, _p in lines])
+        for number, record, plan in lines:
             try:
                 valid = validate_record(record, policy=self.policy, now=self.now, lookups=self.lookups)
-                history = plan_record(valid, policy=self.policy, lookups=self.lookups)
+                history = plan_record(valid, policy=self.policy, lookups=self.lookups, **plan)
                 services.derive_history(history, now=self.now, policy=self.policy)
             except (CalendarYearMissing, PolicyGap) as exc:
                 self.bad(number, f"events: {exc}")

@@ -6,9 +6,9 @@ through the importer (the same hash-chained event path as everything else). Each
 timeline is checked against the pure clocks before it is kept, so that "on time", "late",
 "nearly due" and "overdue" mean what they say on the working-day calendar.
 
-Nothing here writes an application's state directly: `load_demo` calls
-`bandian.applications.importer.ingest_record` for every record. The staff usernames are made
-for the counties of the Qiandongnan policy (`COUNTY_SLUGS`).
+Nothing here writes an application's state directly: `load_demo` feeds every record to
+`bandian.applications.importer.BulkImport`, the bulk path of `manage.py import_applications`.
+The staff usernames are made for the counties of the Qiandongnan policy (`COUNTY_SLUGS`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from django.db import transaction
 
 from bandian.accounts.models import County, Role, User
 from bandian.applications.clocks import Clocks, TimelineEvent, compute_clocks
-from bandian.applications.importer import RecordError, ingest_record
+from bandian.applications.importer import BulkImport
 from bandian.applications.models import Application
 from bandian.applications.services import decide_eligibility
 from bandian.core.identity import applicant_ref
@@ -691,21 +691,24 @@ def load_demo(*, size: int, progress: Callable[[str], None] | None = None) -> Lo
     with transaction.atomic():
         users = _create_users(policy)
         applicant = users[APPLICANT_USERNAME]
+        run = BulkImport(batch_size=2000)
         for n, r in enumerate(records, start=1):
             staff = staff_usernames(r.county)
             counter_clerk = users[staff["counter"][0]] if r.channel == "counter" else None
-            try:
-                ingest_record(
-                    r.record,
-                    imported=False,
-                    channel=r.channel,
-                    applicant=applicant if r.owned else None,
-                    customer_manager=users[staff["customer_manager"][r.manager_index]],
-                    project_manager=users[staff["project_manager"][r.manager_index]],
-                    extra=_extra(r, counter_clerk),
-                )
-            except RecordError as exc:  # e.g. the calendar lacks the current year: nothing is kept
-                raise RuntimeError(f"demo application {r.record['no']}: {exc}") from exc
-            if progress is not None and n % 500 == 0:
+            run.add(
+                n,
+                r.record,
+                imported=False,
+                channel=r.channel,
+                applicant=applicant if r.owned else None,
+                customer_manager=users[staff["customer_manager"][r.manager_index]],
+                project_manager=users[staff["project_manager"][r.manager_index]],
+                extra=_extra(r, counter_clerk),
+            )
+            if progress is not None and n % 2000 == 0:
                 progress(f"{n} of {len(records)} applications")
+        run.finish()
+        if run.problems or run.skipped:  # e.g. the calendar lacks the current year: nothing is kept
+            first = run.problems[0] if run.problems else run.skipped_lines[0]
+            raise RuntimeError(f"demo application {records[first.line - 1].record['no']}: {first.reason}")
     return LoadResult(True, len(users), len(records), time.monotonic() - started)

@@ -134,3 +134,15 @@ def test_the_command_streams_a_file_names_bad_lines_and_adds_nothing_the_second_
     assert f"0 imported, {imported} skipped" in out2.getvalue()
     assert err2.getvalue() == err.getvalue()
     assert verify_all() == []
+
+
+@pytest.mark.django_db
+def test_a_progress_bar_is_drawn_on_request_and_not_when_the_output_is_no_terminal(tmp_path, capsys):
+    path = tmp_path / "records.jsonl"
+    good = [line for line in Generator(30).lines() if line.startswith('{"no": "BENCH-')]
+    path.write_text("\n".join(good) + "\n", "utf-8")
+    call_command("import_applications", str(path), "--progress", "always", stdout=io.StringIO())
+    drawn = capsys.readouterr().err
+    assert "records.jsonl" in drawn and "100%" in drawn
+    call_command("import_applications", str(path), stdout=io.StringIO())  # stderr is captured: no terminal
+    assert "100%" not in capsys.readouterr().err
