@@ -60,6 +60,7 @@ EXTRA_FIELDS = {
 
 
 CHANNELS = frozenset(Channel.values)
+RESTART_OF = Application._meta.get_field("restart_of")
 
 
 class RecordError(ValueError):
@@ -715,6 +716,8 @@ class BulkImport:
             app.pk = None
             app._state.adding = True
             app.event_count, app.head_hash = 0, ""
+            if RESTART_OF.is_cached(app) and app.restart_of is not None:
+                app.restart_of_id = app.restart_of.pk  # a root of this batch was written again just now
             try:
                 services.import_history(history, at=self.at)
             except IntegrityError:

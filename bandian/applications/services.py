@@ -980,7 +980,7 @@ def import_histories(histories: list[History], *, at: dt.datetime | None = None)
         for app in apps:
             root = app.restart_of if app.restart_of_id is None else None
             if root is not None:  # a restart of an application of this batch: its id is known now
-                app.restart_of_id = root.pk
+                app.restart_of = root
         rows: list[tuple[Any, ...]] = []
         for history in histories:
             app = history.application
@@ -1065,7 +1065,8 @@ def _insert_rows(model: type[models.Model], columns: tuple[str, ...], rows: list
     names = ", ".join(columns)
     with connection.cursor() as cursor:
         if postgres:
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            # The driver's own cursor, its errors turned into Django's (IntegrityError, ...).
+            with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(stored(row))
         else:

@@ -146,3 +146,16 @@ def test_a_progress_bar_is_drawn_on_request_and_not_when_the_output_is_no_termin
     assert "records.jsonl" in drawn and "100%" in drawn
     call_command("import_applications", str(path), stdout=io.StringIO())  # stderr is captured: no terminal
     assert "100%" not in capsys.readouterr().err
+
+
+def test_a_number_written_meanwhile_by_another_process_is_skipped_and_the_rest_kept(db):
+    records = [(n, r) for n, r in lines(60) if isinstance(r, dict) and str(r.get("no", "")).startswith("BENCH-")]
+    run = BulkImport(batch_size=1000, at=RECEIVED)
+    for number, record in records:
+        run.add(number, record)
+    run._check_lines()  # checked against the database as it was
+    ingest_record(records[3][1], at=RECEIVED)  # meanwhile, another import writes one of them
+    run.finish()
+    assert run.skipped == 1 and run.imported == len(records) - 1
+    assert Application.objects.count() == len(records)
+    assert verify_all() == []
