@@ -660,9 +660,10 @@ class BulkImport:
         lines, self.lines = self.lines, []
         self.lookups.prefetch([record for _n, record, _p in lines])
         for number, record, plan in lines:
+            warnings: list[str] = []
             try:
                 valid = validate_record(record, policy=self.policy, now=self.now, lookups=self.lookups)
-                history = plan_record(valid, policy=self.policy, lookups=self.lookups, **plan)
+                history = plan_record(valid, policy=self.policy, lookups=self.lookups, warnings=warnings, **plan)
                 services.derive_history(history, now=self.now, policy=self.policy)
             except (CalendarYearMissing, PolicyGap) as exc:
                 self.bad(number, f"events: {exc}")

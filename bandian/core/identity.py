@@ -8,7 +8,7 @@ the few candidate numbers, as an unkeyed hash can.
 
 References stored before the key was introduced were unkeyed SHA-256 hashes and cannot be re-keyed
 without the numbers; the migration replaces each by `legacy_ref(old)` (see the migration
-`applications.0003_keyed_applicant_refs`).
+`applications.0004_keyed_applicant_refs`).
 """
 
 from __future__ import annotations

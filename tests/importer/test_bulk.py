@@ -41,6 +41,8 @@ APP_FIELDS = [
     "due_at",
     "event_count",
     "head_hash",
+    "progress_key",
+    "progress_answer",
 ]
 EVENT_FIELDS = [
     "pk",

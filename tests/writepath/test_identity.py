@@ -85,7 +85,7 @@ def test_the_migration_makes_the_stored_unkeyed_hashes_irreversible_and_they_sti
     user = make_user("13900000000", "applicant")
     type(a).objects.filter(pk__in=[a.pk, b.pk]).update(applicant_ref=old)
     type(user).objects.filter(pk=user.pk).update(applicant_ref=old)
-    migration = importlib.import_module("bandian.applications.migrations.0003_keyed_applicant_refs")
+    migration = importlib.import_module("bandian.applications.migrations.0004_keyed_applicant_refs")
     migration.rekey(apps, None)
     migration.rekey(apps, None)  # a value already re-keyed is left as it is
     a.refresh_from_db()

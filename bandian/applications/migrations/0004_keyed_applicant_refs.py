@@ -31,7 +31,7 @@ def rekey(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("applications", "0002_chainanchor_last_event_id"),
+        ("applications", "0003_progress_summary"),
         ("accounts", "0004_roles_departments"),
     ]
 
