@@ -12,6 +12,7 @@ from django.conf import settings
 PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": "q7Rk2vN9xW4mZp8sLt3yHc6bJf1dGa5eUo0iXn-QrVw_KsTj8LmPzYb2",
+    "APPLICANT_ID_KEY": "shared-with-the-supervisors-Zr8Kq2Lm",
     "ALLOWED_HOSTS": "bandian.example.cn",
     "CSRF_TRUSTED_ORIGINS": "https://bandian.example.cn",
     "TRUSTED_PROXIES": "127.0.0.1",

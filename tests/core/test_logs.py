@@ -46,6 +46,7 @@ def test_the_line_goes_to_stderr_in_production_settings(tmp_path):
         "DJANGO_SETTINGS_MODULE": "bandian.settings",
         "DEBUG": "false",
         "SECRET_KEY": "x" * 60,
+        "APPLICANT_ID_KEY": "k" * 32,
         "ALLOWED_HOSTS": "testserver",
         "SECURE_COOKIES": "false",
         "CACHE_DIR": str(tmp_path / "cache"),
