@@ -129,7 +129,8 @@ def filtered(entity: Entity, form: GridFilterForm) -> QuerySet:
         data = form.cleaned_data
         if data["county"]:
             rows = rows.filter(county=data["county"])
-        if data["area_class"] and entity.has_area:
+        # Kinds without an area class have no such field in their form.
+        if entity.has_area and data.get("area_class"):
             rows = rows.filter(area_class=data["area_class"])
         if data["q"]:
             rows = rows.filter(Q(**{f"{entity.key}__icontains": data["q"]}) | Q(name__icontains=data["q"]))
