@@ -15,13 +15,14 @@ from ninja import Path, Router, Schema
 from pydantic import Field
 
 from bandian.accounts.auth import api_auth
+from bandian.core import limits
 from bandian.reliability import rules, selectors
 
 router = Router()
 
 
 class YearPath(Schema):
-    year: int = Field(ge=2000, le=2100, description="the calendar year (Asia/Shanghai)")
+    year: int = Field(ge=limits.FIRST_YEAR, le=limits.LAST_YEAR, description="the calendar year (Asia/Shanghai)")
 
 
 @router.get("/{year}", auth=api_auth, summary="Reliability figures of a year (requirements §6)")

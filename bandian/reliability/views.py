@@ -16,24 +16,15 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from bandian.core.limits import parse_year
 from bandian.core.time import SHANGHAI
 from bandian.grid.enums import AREA_LABELS
 from bandian.policy.loader import active_policy
 from bandian.reliability import charts, rules, selectors
 from bandian.reliability.engine import AREA_CLASSES, CEMI_N, Figures
+from bandian.workdays.selectors import calendar_years
 
-FIRST_YEAR = 2000
 SELECTOR_FROM = 2020
-
-
-def parse_year(raw: str | None, *, this_year: int) -> tuple[int, str]:
-    """The year asked for (this year when none), and an error in words when it cannot be read."""
-    if raw is None or not raw.strip():
-        return this_year, ""
-    value = raw.strip()
-    if not value.isdigit() or not FIRST_YEAR <= int(value) <= this_year:
-        return this_year, _("年份应为 %(a)s 至 %(b)s 之间的四位数字") % {"a": FIRST_YEAR, "b": this_year}
-    return int(value), ""
 
 
 def _area_label(area: str) -> str:
@@ -108,7 +99,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("只有监管人员、系统管理员和供电企业员工可以查看供电可靠性"))
     now = timezone.now()
     this_year = now.astimezone(SHANGHAI).year
-    year, error = parse_year(request.GET.get("year"), this_year=this_year)
+    # The calendar's years, but no year that has not started.
+    years = range(calendar_years(this_year=this_year).start, this_year + 1)
+    year, error = parse_year(request.GET.get("year"), default=this_year, years=years)
     context: dict[str, Any] = {"year": year, "years": range(this_year, SELECTOR_FROM - 1, -1), "error": error}
     if error:
         return render(request, "reliability/dashboard.html", context, status=400)

@@ -11,6 +11,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field, create_model
 
 from bandian.accounts.auth import api_auth
+from bandian.core import limits
 from bandian.supervision import rules
 from bandian.supervision.compliance import compliance_report, row_types
 
@@ -18,7 +19,7 @@ router = Router()
 
 
 class ComplianceQuery(Schema):
-    year: int = Field(ge=2000, le=2100, description="the year of energisation (Asia/Shanghai)")
+    year: int = Field(ge=limits.FIRST_YEAR, le=limits.LAST_YEAR, description="the year of energisation (Asia/Shanghai)")
 
 
 # The row is defined once, in bandian.supervision.compliance.ReportRow; its schema follows it.

@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bandian.core.limits import parse_year
 from bandian.core.text import label
 from bandian.core.time import SHANGHAI
 from bandian.permits.report import approvals_report, report_dict
@@ -21,9 +22,9 @@ from bandian.supervision import rules
 from bandian.supervision.compliance import compliance_summary
 from bandian.supervision.selectors import backfilled_applications
 from bandian.workdays.calendar import CalendarYearMissing
+from bandian.workdays.selectors import calendar_years
 
 WORST_CASES = 10
-FIRST_YEAR = 2000
 
 
 def _detail_url(no: str) -> str:
@@ -31,16 +32,6 @@ def _detail_url(no: str) -> str:
         return reverse("applications:detail", kwargs={"no": no})
     except NoReverseMatch:
         return ""
-
-
-def parse_year(raw: str | None, *, this_year: int) -> tuple[int, str]:
-    """The year asked for (this year when none), and an error in words when it cannot be read."""
-    if raw is None or not raw.strip():
-        return this_year, ""
-    value = raw.strip()
-    if not value.isdigit() or not FIRST_YEAR <= int(value) <= this_year + 1:
-        return this_year, _("年份应为 %(a)s 至 %(b)s 之间的四位数字") % {"a": FIRST_YEAR, "b": this_year + 1}
-    return int(value), ""
 
 
 def _expected(check: str | None) -> str:
@@ -53,7 +44,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
     if not rules.can_view_compliance(request.user):
         raise PermissionDenied(_("只有监管人员和系统管理员可以查看"))
     this_year = timezone.now().astimezone(SHANGHAI).year
-    year, error = parse_year(request.GET.get("year"), this_year=this_year)
+    year, error = parse_year(request.GET.get("year"), default=this_year, years=calendar_years(this_year=this_year))
     context: dict[str, Any] = {
         "year": year,
         "years": range(this_year, this_year - 8, -1),
@@ -127,7 +118,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
     if not rules.can_view_compliance(request.user):
         raise PermissionDenied(_("只有监管人员和系统管理员可以查看"))
     this_year = timezone.now().astimezone(SHANGHAI).year
-    year, error = parse_year(request.GET.get("year"), this_year=this_year)
+    year, error = parse_year(request.GET.get("year"), default=this_year, years=calendar_years(this_year=this_year))
     context: dict[str, Any] = {"year": year, "years": range(this_year, this_year - 8, -1), "error": error}
     if error:
         return render(request, "supervision/approvals.html", context, status=400)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from django.db.models import Max
+from django.db.models import Max, Min
 
 from bandian.workdays.calendar import WorkCalendar
 from bandian.workdays.models import CalendarYear, SpecialDay
@@ -61,3 +61,11 @@ def forget_calendar() -> None:
     global _cached, _last_year
     _cached = None
     _last_year = None
+
+
+def calendar_years(*, this_year: int) -> range:
+    """The years a page may be asked about: those the calendar holds, and this year even before
+    its calendar is loaded (a page for it still shows what can be shown)."""
+    held = CalendarYear.objects.aggregate(first=Min("year"), last=Max("year"))
+    first, last = held["first"] or this_year, held["last"] or this_year
+    return range(min(first, this_year), max(last, this_year) + 1)
