@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from bandian.core.limits import ascii_int
 from bandian.notify.models import Message
 
 
@@ -39,7 +40,8 @@ def mark_read(request: HttpRequest) -> HttpResponse:
     unread = Message.objects.filter(recipient_id=request.user.pk, read_at__isnull=True)
     # Marking one message read marks its SMS copy too.
     if request.POST.get("id"):
-        one = unread.filter(pk=request.POST["id"]).first() if request.POST["id"].isdigit() else None
+        pk = ascii_int(request.POST["id"])
+        one = unread.filter(pk=pk).first() if pk is not None else None
         if one is None:
             return redirect("notify:inbox")
         unread = unread.filter(subject=one.subject, body=one.body)
