@@ -1,5 +1,6 @@
 from django.urls import path
 
+from bandian.core import converters  # noqa: F401  (registers <ref:...>)
 from bandian.outages import views
 
 app_name = "outages"
@@ -8,7 +9,7 @@ urlpatterns = [
     path("new/", views.event_new, name="new"),
     path("import/", views.import_page, name="import"),
     path("interruptions/", views.interruption_list, name="interruptions"),
-    path("<str:reference>/", views.event_detail, name="detail"),
-    path("<str:reference>/steps/", views.step_add, name="step_add"),
-    path("<str:reference>/close/", views.event_close, name="close"),
+    path("<ref:reference>/", views.event_detail, name="detail"),
+    path("<ref:reference>/steps/", views.step_add, name="step_add"),
+    path("<ref:reference>/close/", views.event_close, name="close"),
 ]
