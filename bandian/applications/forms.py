@@ -12,6 +12,7 @@ from bandian.accounts.forms import ID_NUMBER_RE
 from bandian.accounts.models import County
 from bandian.accounts.phones import normalise_phone, valid_mobile
 from bandian.applications import progress
+from bandian.core import limits
 from bandian.core.text import label
 from bandian.policy import voltages
 from bandian.policy.classes import CustomerClass
@@ -32,6 +33,7 @@ LOW_VOLTAGE_CHOICES = [(str(v), _LOW_VOLTAGE_NAMES[v]) for v in voltages.LOW_VOL
 HIGH_VOLTAGE_CHOICES = [(str(v), f"{v} kV") for v in voltages.HIGH_VOLTAGES]
 VOLTAGE_CHOICES = [(_("低压"), LOW_VOLTAGE_CHOICES), (_("高压"), HIGH_VOLTAGE_CHOICES)]
 AREA_CHOICES = [("urban", _("城区")), ("rural", _("农村"))]
+TEXTAREA = forms.Textarea(attrs={"rows": 2})
 
 
 def service_class(choice: str) -> str:
@@ -47,7 +49,7 @@ class ApplyForm(forms.Form):
     customer_class = forms.ChoiceField(label=_("用户类别"), choices=CLASS_CHOICES)
     county = forms.ModelChoiceField(label=_("县市"), queryset=County.objects.all(), empty_label=None)
     area = forms.ChoiceField(label=_("城区或农村"), choices=AREA_CHOICES, widget=forms.RadioSelect, initial="urban")
-    address = forms.CharField(label=_("用电地址"), max_length=200)
+    address = forms.CharField(label=_("用电地址"), max_length=limits.SHORT_MAX)
     capacity_kw = forms.DecimalField(
         label=_("报装容量（kW）"), max_digits=10, decimal_places=1, min_value=Decimal("0.1")
     )
@@ -55,7 +57,9 @@ class ApplyForm(forms.Form):
     extended_boundary = forms.BooleanField(
         label=_("申请延伸投资界面（仅高压：重大风险防范、脱贫攻坚、污染防治项目）"), required=False
     )
-    extended_boundary_reason = forms.CharField(label=_("延伸投资界面的理由"), max_length=200, required=False)
+    extended_boundary_reason = forms.CharField(
+        label=_("延伸投资界面的理由"), max_length=limits.SHORT_MAX, required=False
+    )
 
     def __init__(self, *args: Any, county: County | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -102,7 +106,7 @@ class ApplyForm(forms.Form):
 class CounterApplyForm(ApplyForm):
     """Counter staff enter an application for a person who came in."""
 
-    applicant_name = forms.CharField(label=_("申请人姓名或单位名称"), max_length=100)
+    applicant_name = forms.CharField(label=_("申请人姓名或单位名称"), max_length=limits.NAME_MAX)
     phone = forms.CharField(label=_("申请人手机号码"), max_length=20)
     id_number = forms.CharField(label=_("身份证号码（只保存其摘要）"), max_length=18, required=False)
 
@@ -125,13 +129,13 @@ class CompleteForm(forms.Form):
     """Complete the current step: the step is not chosen, it is the one the policy says is next."""
 
     prefix = "complete"
-    note = forms.CharField(label=_("办理说明（选填）"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("办理说明（选填）"), required=False, max_length=limits.NOTE_MAX, widget=TEXTAREA)
 
 
 class PauseForm(forms.Form):
     prefix = "pause"
     reason = forms.ChoiceField(label=_("暂停原因（客户原因）"))
-    note = forms.CharField(label=_("说明（证据）"), widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("说明（证据）"), max_length=limits.NOTE_MAX, widget=TEXTAREA)
     evidence = forms.FileField(label=_("证据文件（选填，PDF、JPEG 或 PNG）"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -144,21 +148,21 @@ class PauseForm(forms.Form):
 
 class ResumeForm(forms.Form):
     prefix = "resume"
-    note = forms.CharField(label=_("说明（选填）"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("说明（选填）"), required=False, max_length=limits.NOTE_MAX, widget=TEXTAREA)
 
 
 class VisitForm(forms.Form):
     prefix = "visit"
-    note = forms.CharField(label=_("客户到场办理的事项"), widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("客户到场办理的事项"), max_length=limits.NOTE_MAX, widget=TEXTAREA)
 
 
 class CancelForm(forms.Form):
     prefix = "cancel"
-    note = forms.CharField(label=_("取消理由"), widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("取消理由"), max_length=limits.NOTE_MAX, widget=TEXTAREA)
 
 
 class WithdrawForm(forms.Form):
-    note = forms.CharField(label=_("撤回原因（选填）"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("撤回原因（选填）"), required=False, max_length=limits.NOTE_MAX, widget=TEXTAREA)
 
 
 class ProgressForm(forms.Form):

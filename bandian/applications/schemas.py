@@ -14,10 +14,8 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
+from bandian.core import limits
 from bandian.policy.classes import CustomerClass
-
-EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 
 
 def _storable(value: str) -> str:
@@ -31,8 +29,8 @@ def _storable(value: str) -> str:
 
 
 def _plausible(value: dt.datetime | None) -> dt.datetime | None:
-    if value is not None and not (EARLIEST <= value < LATEST):
-        raise ValueError("must be between the years 2000 and 2099")
+    if value is not None and not limits.date_in_range(value):
+        raise ValueError(f"must be between the years {limits.FIRST_YEAR} and {limits.LAST_YEAR}")
     return value
 
 
@@ -42,7 +40,7 @@ DeviceTime = Annotated[
     AwareDatetime | None, BeforeValidator(lambda v: None if v == "" else v), AfterValidator(_plausible)
 ]
 # Application numbers: QDN-2026-000123, or an imported utility's own numbering.
-AppNo = Annotated[str, Field(min_length=1, max_length=32), AfterValidator(_storable)]
+AppNo = Annotated[str, Field(min_length=1, max_length=limits.NUMBER_MAX), AfterValidator(_storable)]
 
 
 # Inputs.
@@ -52,21 +50,21 @@ class ApplicationCreateIn(Schema):
     customer_class: CustomerClass
     county: str = Field(pattern=r"^[0-9]{6}$", description="the county's six-digit adcode, e.g. 522601")
     urban: bool
-    address: Text = Field(min_length=1, max_length=200)
+    address: Text = Field(min_length=1, max_length=limits.SHORT_MAX)
     capacity_kw: Decimal = Field(gt=0, max_digits=10, decimal_places=1)
     voltage_kv: Decimal = Field(gt=0, max_digits=6, decimal_places=2)
     extended_boundary: bool = Field(
         False, description="high voltage only: extended investment boundary (major-risk, poverty, pollution projects)"
     )
-    extended_boundary_reason: Text = Field("", max_length=200)
+    extended_boundary_reason: Text = Field("", max_length=limits.SHORT_MAX)
     # Counter staff entering an application for someone who came in.
-    applicant_name: Text = Field("", max_length=100, description="counter staff only: the applicant's name")
+    applicant_name: Text = Field("", max_length=limits.NAME_MAX, description="counter staff only: the applicant's name")
     phone: str = Field("", pattern=r"^(\+?[0-9]{5,20})?$", description="counter staff only: the applicant's phone")
     id_number: Text = Field("", max_length=40, description="counter staff only: identity number (stored hashed)")
 
 
 class WithdrawIn(Schema):
-    note: Text = Field("", max_length=1000)
+    note: Text = Field("", max_length=limits.NOTE_MAX)
 
 
 class FieldAction(Schema):
@@ -75,33 +73,37 @@ class FieldAction(Schema):
     device_time: DeviceTime = Field(
         None, description="the terminal's own time of the action, ISO 8601 with offset (e.g. 2026-03-02T09:15:00+08:00)"
     )
-    device_id: Text = Field("", max_length=100)
+    device_id: Text = Field("", max_length=limits.NAME_MAX)
 
 
 class StageCompleteIn(FieldAction):
     stage: Text = Field(max_length=20, description="the step to complete: apply, plan or connect")
-    note: Text = Field("", max_length=2000)
+    note: Text = Field("", max_length=limits.NOTE_MAX)
 
 
 class PauseIn(FieldAction):
-    reason: Text = Field(max_length=40, description="one of the policy's customer reasons (GET /api/v1/policy)")
-    note: Text = Field(min_length=1, max_length=2000, description="the evidence, in words")
+    reason: Text = Field(
+        max_length=limits.CODE_MAX, description="one of the policy's customer reasons (GET /api/v1/policy)"
+    )
+    note: Text = Field(min_length=1, max_length=limits.NOTE_MAX, description="the evidence, in words")
 
 
 class ResumeIn(FieldAction):
-    note: Text = Field("", max_length=2000)
+    note: Text = Field("", max_length=limits.NOTE_MAX)
 
 
 class VisitIn(FieldAction):
-    note: Text = Field(min_length=1, max_length=2000, description="what the applicant had to come in person for")
+    note: Text = Field(
+        min_length=1, max_length=limits.NOTE_MAX, description="what the applicant had to come in person for"
+    )
 
 
 class CancelIn(Schema):
-    reason: Text = Field(min_length=1, max_length=2000)
+    reason: Text = Field(min_length=1, max_length=limits.NOTE_MAX)
 
 
 class DocumentKindIn(Schema):
-    kind: Text = Field(max_length=40, description="a document code the policy names for the class")
+    kind: Text = Field(max_length=limits.CODE_MAX, description="a document code the policy names for the class")
 
 
 # Outputs.

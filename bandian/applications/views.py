@@ -187,7 +187,8 @@ def withdraw(request: HttpRequest, no: str) -> HttpResponse:
         else:
             messages.success(request, _("申请 %(no)s 已撤回。") % {"no": app.no})
             return redirect("applications:detail", no=app.no)
-    return render(request, "applications/withdraw.html", {"app": app, "form": form})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "applications/withdraw.html", {"app": app, "form": form}, status=status)
 
 
 @login_required

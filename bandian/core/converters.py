@@ -15,7 +15,7 @@ REF_MAX = 100
 
 
 class RefConverter:
-    regex = r"[^/\x00-\x1f\x7f]{1,%d}" % REF_MAX
+    regex = rf"[^/\x00-\x1f\x7f]{{1,{REF_MAX}}}"
 
     def to_python(self, value: str) -> str:
         return value

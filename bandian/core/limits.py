@@ -23,7 +23,7 @@ LAST_YEAR = 2099
 
 # Text fields, in characters.
 NOTE_MAX = 2000  # notes, reasons and evidence in words; an outage's description
-ADDRESS_MAX = 200  # an address, a line's route, a short reason
+SHORT_MAX = 200  # an address, a line's route, a short note or reason
 NAME_MAX = 100  # a person's or an organisation's name; a terminal's id
 CODE_MAX = 40  # a code typed to find or name a row (feeder, transformer, document kind)
 SEARCH_MAX = 40  # a search box

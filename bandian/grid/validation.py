@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.utils.translation import gettext as _
 
+from bandian.core import limits
 from bandian.grid.enums import MVUserKind, Ownership
 
 
@@ -28,6 +29,9 @@ def mv_user_problems(
             problems["transformer"] = _("公用配变用户的配变须为公用变。")
     if transformer is not None and feeder_id is not None and transformer[0] != feeder_id:
         problems["transformer"] = _("该配变不在所填线路上。")
+    for name, day in (("in_service_from", in_service_from), ("in_service_to", in_service_to)):
+        if day is not None and not limits.date_in_range(day):
+            problems[name] = limits.date_range_message()
     if in_service_from and in_service_to and in_service_to < in_service_from:
         problems["in_service_to"] = _("退运日期早于投运日期。")
     return problems

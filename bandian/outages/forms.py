@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from bandian.accounts.models import County
+from bandian.core import limits
 from bandian.grid.models import Feeder, MVUser, Transformer
 from bandian.outages.enums import OutageCause, OutageKind, Source
 
@@ -34,8 +35,10 @@ class EventForm(forms.Form):
     )
     kind = forms.ChoiceField(label=_("停电类型"), choices=OutageKind.choices)
     cause = forms.ChoiceField(label=_("停电原因"), choices=OutageCause.choices)
-    start = forms.DateTimeField(label=_("停电开始时间"), widget=LOCAL_INPUT)
-    description = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    start = forms.DateTimeField(label=_("停电开始时间"), widget=LOCAL_INPUT, validators=[limits.validate_date_in_range])
+    description = forms.CharField(
+        label=_("说明"), required=False, max_length=limits.NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args: Any, counties: set[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -66,12 +69,12 @@ class EventForm(forms.Form):
 
 
 class StepForm(forms.Form):
-    at = forms.DateTimeField(label=_("复电时间"), widget=LOCAL_INPUT)
+    at = forms.DateTimeField(label=_("复电时间"), widget=LOCAL_INPUT, validators=[limits.validate_date_in_range])
     all_remaining = forms.BooleanField(label=_("其余全部用户"), required=False, initial=True)
     users = forms.ModelMultipleChoiceField(
         label=_("复电用户"), queryset=MVUser.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    note = forms.CharField(label=_("备注"), required=False, max_length=200)
+    note = forms.CharField(label=_("备注"), required=False, max_length=limits.SHORT_MAX)
 
     def __init__(self, *args: Any, remaining: QuerySet[MVUser], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -115,4 +118,4 @@ class InterruptionFilterForm(forms.Form):
     user_id = forms.CharField(label=_("用户编号"), required=False, max_length=40)
     feeder = forms.CharField(label=_("线路编号"), required=False, max_length=40)
     transformer = forms.CharField(label=_("配变编号"), required=False, max_length=40)
-    year = forms.IntegerField(label=_("年份"), required=False, min_value=2000, max_value=2100)
+    year = forms.IntegerField(label=_("年份"), required=False, min_value=limits.FIRST_YEAR, max_value=limits.LAST_YEAR)

@@ -31,6 +31,7 @@ from typing import Any
 
 import polars as pl
 
+from bandian.core import limits
 from bandian.core.time import SHANGHAI_NAME
 from bandian.outages.enums import OutageCause, OutageKind
 from bandian.policy.areas import AREA_CLASSES
@@ -156,6 +157,7 @@ def parse_users(source: Source, name: str | None = None, *, lines: bool = False)
         dates[col] = parsed
         out.append(parsed.alias(col))
         checks.append((col, bad, pl.format("'{}' is not an ISO 8601 date (YYYY-MM-DD)", shown)))
+        checks.append((col, parsed.is_not_null() & ~parsed.dt.year().is_between(*YEARS), pl.lit(YEARS_TEXT)))
     checks.append(
         (
             "in_service_to",
@@ -186,6 +188,8 @@ def parse_interruptions(source: Source, name: str | None = None, *, lines: bool 
         parsed, bad, shown = _timestamp(raw.schema[col], col)
         out.append(parsed.alias(col))
         checks.append((col, bad, pl.format("'{}' is not an ISO 8601 timestamp", shown)))
+        local_year = parsed.dt.convert_time_zone(SHANGHAI_NAME).dt.year()
+        checks.append((col, parsed.is_not_null() & ~local_year.is_between(*YEARS), pl.lit(YEARS_TEXT)))
         checks.append((col, parsed.is_null() & ~bad, pl.lit(f"missing {col}")))
     for col, allowed in (("kind", KINDS), ("cause", CAUSES)):
         value = _text(col)
@@ -259,6 +263,11 @@ def _require(name: str, header: list[str], schema: dict[str, Any]) -> None:
 def _text(col: str) -> pl.Expr:
     """A text column as it is (no stripping: a stray space is shown in the error it causes)."""
     return pl.col(col).cast(pl.String)
+
+
+# Every date given lies in these years (bandian/core/limits.py, as on the forms and the API).
+YEARS = (limits.FIRST_YEAR, limits.LAST_YEAR)
+YEARS_TEXT = f"must be between the years {limits.FIRST_YEAR} and {limits.LAST_YEAR}"
 
 
 def _missing(value: pl.Expr) -> pl.Expr:

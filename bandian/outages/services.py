@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bandian.accounts.models import User
+from bandian.core import limits
 from bandian.core.time import SHANGHAI
 from bandian.grid import history
 from bandian.grid.enums import ChangeAction
@@ -80,6 +81,8 @@ def event_create(
         )
     if timezone.is_naive(start):
         raise OutageError(_("停电开始时间须带时区。"))
+    if not limits.date_in_range(start):
+        raise OutageError(limits.date_range_message())
     affected = users_in_service(feeder=feeder, transformers=chosen, at=start)
     if not affected:
         raise OutageError(_("停电开始时，所选范围内没有在运的中压用户。"))
@@ -146,6 +149,8 @@ def restoration_add(
     event = _lock(event)
     if event.closed_at is not None:
         raise OutageError(_("停电事件已结束，不能再添加复电步骤。"))
+    if not limits.date_in_range(at):
+        raise OutageError(limits.date_range_message())
     if at < event.start:
         raise OutageError(_("复电时间不能早于停电开始时间（%(start)s）。") % {"start": _local(event.start)})
     last = event.steps.order_by("-at").values_list("at", flat=True).first()

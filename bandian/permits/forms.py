@@ -9,6 +9,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from bandian.core import limits
 from bandian.core.text import label
 from bandian.policy import voltages
 from bandian.policy.loader import active_policy
@@ -40,14 +41,17 @@ def item_choices() -> list[tuple[str, str]]:
 
 
 class CaseOpenForm(forms.Form):
-    route = forms.CharField(label=_("线路路径（起点—终点）"), max_length=200)
+    route = forms.CharField(label=_("线路路径（起点—终点）"), max_length=limits.SHORT_MAX)
     route_length_m = forms.DecimalField(
         label=_("线路长度（米）"), max_digits=8, decimal_places=1, min_value=Decimal("0.1")
     )
     voltage_kv = forms.ChoiceField(label=_("电压等级"), choices=LINE_VOLTAGE_CHOICES)
     has_wells = forms.BooleanField(label=_("含电缆井（电力井室）"), required=False)
     crossings = forms.CharField(
-        label=_("跨越、穿越（道路、桥梁、绿地等）"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("跨越、穿越（道路、桥梁、绿地等）"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limits.NOTE_MAX,
+        required=False,
     )
     item_types = forms.MultipleChoiceField(
         label=_("审批事项"), widget=forms.CheckboxSelectMultiple, choices=item_choices
@@ -83,7 +87,7 @@ class DecisionForm(forms.Form):
     note = forms.CharField(
         label=_("说明（不予许可的理由、需补正的内容）"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
+        max_length=limits.NOTE_MAX,
         required=False,
     )
 
@@ -96,13 +100,15 @@ class DecisionForm(forms.Form):
 
 class SupplementForm(forms.Form):
     note = forms.CharField(
-        label=_("补正说明"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
+        label=_("补正说明"), widget=forms.Textarea(attrs={"rows": 3}), max_length=limits.NOTE_MAX, required=False
     )
     materials = MultipleFileField(label=_("补正材料（PDF、JPEG 或 PNG）"), required=False)
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False)
+    note = forms.CharField(
+        label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.NOTE_MAX, required=False
+    )
 
 
 class WithdrawForm(forms.Form):
@@ -111,5 +117,5 @@ class WithdrawForm(forms.Form):
     reason = forms.CharField(
         label=_("撤回理由（如申请已撤回或取消、线路路径变更）"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=2000,
+        max_length=limits.NOTE_MAX,
     )

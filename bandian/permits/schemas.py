@@ -9,6 +9,7 @@ from ninja import Schema
 from pydantic import Field
 
 from bandian.applications.schemas import AppNo, Text
+from bandian.core import limits
 from bandian.permits.models import ItemStatus
 
 # Inputs.
@@ -21,26 +22,26 @@ class ItemListQuery(Schema):
 
 
 class NoteIn(Schema):
-    note: Text = Field("", max_length=2000, description="a note for the log (optional)")
+    note: Text = Field("", max_length=limits.NOTE_MAX, description="a note for the log (optional)")
 
 
 class RequiredNoteIn(Schema):
-    note: Text = Field(min_length=1, max_length=2000, description="what the utility must supply")
+    note: Text = Field(min_length=1, max_length=limits.NOTE_MAX, description="what the utility must supply")
 
 
 class RefuseIn(Schema):
-    reason: Text = Field(min_length=1, max_length=2000, description="the reason the utility will read")
+    reason: Text = Field(min_length=1, max_length=limits.NOTE_MAX, description="the reason the utility will read")
 
 
 class CaseOpenIn(Schema):
     """Multipart form fields of an intake (the materials are files named `materials`)."""
 
     application: AppNo = Field(description="the application number, e.g. QDN-2026-000123")
-    route: Text = Field(min_length=1, max_length=200, description="the line's route, in words")
+    route: Text = Field(min_length=1, max_length=limits.SHORT_MAX, description="the line's route, in words")
     route_length_m: Decimal = Field(gt=0, le=100000, max_digits=8, decimal_places=1, description="metres")
     voltage_kv: Decimal = Field(gt=0, max_digits=6, decimal_places=2, description="0.22, 0.38, 0.4, 10 or 20")
     has_wells: bool = Field(False, description="the works include electrical wells")
-    crossings: Text = Field("", max_length=2000, description="roads, bridges, green spaces crossed")
+    crossings: Text = Field("", max_length=limits.NOTE_MAX, description="roads, bridges, green spaces crossed")
     item_types: list[Text] = Field(
         min_length=1, max_length=20, description="permit items (keys of the policy's [permits.items]); repeat the field"
     )
@@ -51,12 +52,14 @@ class CaseOpenIn(Schema):
 
 class WithdrawIn(Schema):
     reason: Text = Field(
-        min_length=1, max_length=2000, description="why the utility withdraws the case (the departments read it)"
+        min_length=1,
+        max_length=limits.NOTE_MAX,
+        description="why the utility withdraws the case (the departments read it)",
     )
 
 
 class SupplementIn(Schema):
-    note: Text = Field("", max_length=2000, description="the answer to the departments' supplement requests")
+    note: Text = Field("", max_length=limits.NOTE_MAX, description="the answer to the departments' supplement requests")
 
 
 # Outputs.

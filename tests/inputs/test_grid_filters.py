@@ -26,7 +26,9 @@ def test_lv_customers_next_page_link_opens_the_second_page(db, cm):
     grid = build_grid()
     LVCustomer.objects.bulk_create(
         [
-            LVCustomer(account_no=f"LV9{n:04d}", name=f"客户{n}", transformer=grid.transformers["T1"], county_id="522601")
+            LVCustomer(
+                account_no=f"LV9{n:04d}", name=f"客户{n}", transformer=grid.transformers["T1"], county_id="522601"
+            )
             for n in range(60)
         ]
     )

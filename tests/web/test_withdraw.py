@@ -26,7 +26,7 @@ def test_withdrawing_twice_shows_the_refusal(alice, kaili, cm, pm):
     client_for(alice).post(f"/applications/{app.no}/withdraw/")
     response = client_for(alice).post(f"/applications/{app.no}/withdraw/", {"note": "再撤一次"})
     body = response.content.decode()
-    assert response.status_code == 200 and "不能撤回" in body and "再撤一次" in body
+    assert response.status_code == 400 and "不能撤回" in body and "再撤一次" in body
 
 
 def test_withdraw_refuses_outsiders(alice, bob, kaili, cm, pm, cm_elsewhere, supervisor):
