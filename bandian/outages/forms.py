@@ -68,10 +68,23 @@ class EventForm(forms.Form):
         return [found[c] for c in dict.fromkeys(codes)]
 
 
+class RowsField(forms.ModelMultipleChoiceField):
+    """Rows chosen by id: a value that is no id (more digits than a row id has, "²") is an
+    invalid choice, not a query the database cannot run (SQLite overflows on a huge integer)."""
+
+    def clean(self, value: Any) -> Any:
+        for pk in value if isinstance(value, list | tuple) else ():
+            if limits.ascii_int(str(pk)) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super().clean(value)
+
+
 class StepForm(forms.Form):
     at = forms.DateTimeField(label=_("复电时间"), widget=LOCAL_INPUT, validators=[limits.validate_date_in_range])
     all_remaining = forms.BooleanField(label=_("其余全部用户"), required=False, initial=True)
-    users = forms.ModelMultipleChoiceField(
+    users = RowsField(
         label=_("复电用户"), queryset=MVUser.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     note = forms.CharField(label=_("备注"), required=False, max_length=limits.SHORT_MAX)
@@ -79,7 +92,7 @@ class StepForm(forms.Form):
     def __init__(self, *args: Any, remaining: QuerySet[MVUser], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         users = self.fields["users"]
-        assert isinstance(users, forms.ModelMultipleChoiceField)
+        assert isinstance(users, RowsField)
         users.queryset = remaining
 
     def clean(self) -> dict[str, Any]:

@@ -149,3 +149,20 @@ def test_a_grid_user_in_service_in_the_year_9999_is_refused(db, admin_user):
     )  # fmt: skip
     assert page.status_code == 400
     assert limits.date_range_message() in page.content.decode()
+
+
+@pytest.mark.parametrize("users", [["9" * 25], ["²"], ["1", "-1"]])
+def test_a_restoration_step_naming_users_by_ids_that_are_no_ids_is_a_form_error(db, users):
+    from bandian.accounts.models import Role
+    from bandian.outages import services
+    from tests.conftest import make_user
+
+    grid = build_grid()
+    operator = make_user("op", Role.GRID_OPERATOR, "522601")
+    event = services.event_create(feeder=grid.feeder, kind="fault", cause="internal", start=NOW, actor=None)
+    page = client_for(operator).post(
+        f"/outages/{event.reference}/steps/", {"at": "2026-06-02T11:00", "users": users, "note": "抢修完毕"}
+    )
+    assert page.status_code == 400
+    assert "抢修完毕" in page.content.decode()
+    assert not event.steps.exists()

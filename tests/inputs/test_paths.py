@@ -21,7 +21,7 @@ PATHS = [
 
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("who", ["alice", "cm", "supervisor", "admin_user"])
-def test_a_control_character_in_a_path_is_not_found(request, path, who):
+def test_a_control_character_in_a_path_is_not_found(db, request, path, who):
     response = client_for(request.getfixturevalue(who)).get(path)
     assert response.status_code == 404
 
