@@ -256,6 +256,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_CLIENT_IP_CALLABLE = "bandian.core.clientip.client_ip"
 AXES_LOCKOUT_CALLABLE = "bandian.accounts.throttle.lockout_response"
+AXES_USERNAME_CALLABLE = "bandian.accounts.throttle.attempt_username"
 AXES_VERBOSE = False
 
 

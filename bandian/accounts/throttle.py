@@ -40,3 +40,12 @@ def lockout_response(
     if seconds:
         response["Retry-After"] = str(seconds)
     return response
+
+
+def attempt_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str | None:
+    """The username a failed attempt is counted under, cut to what a username may be (150
+    characters): axes stores it in a 255-character column, and a longer one made a DataError
+    (a 500) on PostgreSQL."""
+    source = credentials if credentials else request.POST
+    username = source.get("username")
+    return None if username is None else str(username)[:150]

@@ -31,3 +31,9 @@ def test_an_application_is_still_found_by_its_number(alice, kaili):
 
     app = draft(alice, kaili)
     assert client_for(alice).get(f"/applications/{app.no}/").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/django-admin/login/"])
+def test_a_sign_in_with_an_overlong_username_is_refused_not_a_500(db, url):
+    response = client_for(None).post(url, {"username": "9" * 4301, "password": "x"})
+    assert response.status_code in (200, 400, 403, 429)
