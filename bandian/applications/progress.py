@@ -20,6 +20,7 @@ import json
 import re
 import weakref
 from collections.abc import Callable
+from contextlib import nullcontext
 from functools import cache as cache_on_first_use
 from typing import Any
 
@@ -313,7 +314,8 @@ def summary(policy: Policy, *, no: str, completed: set[str], **fields: Any) -> t
     """(progress_key, progress_answer) for the write path to store: the answer in the site's
     language, and the key the query checks it by."""
     language = settings.LANGUAGE_CODE
-    with translation.override(language):
+    # Switching the language costs more than the answer: only when another one is active.
+    with nullcontext() if translation.get_language() == language else translation.override(language):
         body = encode(answer(policy, no=no, completed=lambda: completed, **fields))
     return summary_key(policy, language, **fields), body
 
