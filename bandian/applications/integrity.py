@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from bandian.applications.models import Application, ChainAnchor, Event
 from bandian.applications.timeline import (
+    EVENT_COLUMNS,
     GENESIS,
     canonical_list,
     chain_break,
@@ -52,22 +53,7 @@ _EVENT_COLUMNS = (
     "application__event_count",
     "application__head_hash",
     "id",
-    "seq",
-    "type",
-    "stage",
-    "reason",
-    "note",
-    "evidence",
-    "evidence_sha256",
-    "actor_id",
-    "occurred_at",
-    "received_at",
-    "device_at",
-    "device_id",
-    "backfilled",
-    "data",
-    "prev_hash",
-    "hash",
+    *EVENT_COLUMNS[1:],
 )
 _INSTANTS = ("occurred_at", "received_at", "device_at")
 # The fields of Event the hash covers; a test keeps this equal to the model's fields.

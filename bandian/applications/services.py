@@ -34,7 +34,7 @@ from bandian.applications import progress
 from bandian.applications.clocks import Clocks, TimelineEvent, compute_clocks
 from bandian.applications.enums import Channel, EventType, Status
 from bandian.applications.models import Application, Document, Event, Sequence
-from bandian.applications.timeline import GENESIS, chain_hash, event_content
+from bandian.applications.timeline import EVENT_COLUMNS, GENESIS, chain_hash, event_content
 from bandian.core.errors import NotYourCounty, ServiceError, StateConflict
 from bandian.core.identity import applicant_ref
 from bandian.core.time import SHANGHAI
@@ -51,26 +51,6 @@ from bandian.workdays.selectors import get_calendar
 LOW_VOLTAGES = set(voltages.LOW_VOLTAGES)
 HIGH_VOLTAGES = set(voltages.HIGH_VOLTAGES)
 NATIVE_NUMBER = re.compile(r"^QDN-(\d{4})-(\d{6})$")
-# An event's stored columns, in the order `build_event` gives them.
-EVENT_COLUMNS = (
-    "application_id",
-    "seq",
-    "type",
-    "stage",
-    "reason",
-    "note",
-    "evidence",
-    "evidence_sha256",
-    "actor_id",
-    "occurred_at",
-    "received_at",
-    "device_at",
-    "device_id",
-    "backfilled",
-    "data",
-    "prev_hash",
-    "hash",
-)
 
 
 # Reading the timeline.

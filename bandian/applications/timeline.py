@@ -106,6 +106,27 @@ _encode = _make_encoder()
 
 
 # The names of the canonical content's values, in the order they are serialised.
+# An event's stored columns, in the order `services.build_event` gives them and `integrity` reads them.
+EVENT_COLUMNS = (
+    "application_id",
+    "seq",
+    "type",
+    "stage",
+    "reason",
+    "note",
+    "evidence",
+    "evidence_sha256",
+    "actor_id",
+    "occurred_at",
+    "received_at",
+    "device_at",
+    "device_id",
+    "backfilled",
+    "data",
+    "prev_hash",
+    "hash",
+)
+
 CONTENT_FIELDS = (
     "actor",
     "application",
