@@ -44,6 +44,18 @@ class EventType(models.TextChoices):
     VISIT = "visit", _("客户到现场办理")
     WITHDRAWN = "withdrawn", _("申请人撤回")
     CANCELLED = "cancelled", _("取消申请")
+    # Customer service (issue 11): contracts, payment orders, the manager's site visit, the rating.
+    CONTRACT_SIGNED = "contract_signed", _("申请人签订供用电合同")
+    CONTRACT_SEALED = "contract_sealed", _("供电企业签章")
+    PAYMENT_ISSUED = "payment_issued", _("开具缴费通知单")
+    PAYMENT_PAID = "payment_paid", _("缴费")
+    PAYMENT_CANCELLED = "payment_cancelled", _("撤销缴费通知单")
+    PAYMENT_REFUNDED = "payment_refunded", _("退费")
+    SITE_VISIT_BOOKED = "site_visit_booked", _("预约上门")
+    SITE_VISIT_CHANGED = "site_visit_changed", _("改约上门")
+    SITE_VISIT_CANCELLED = "site_visit_cancelled", _("取消上门预约")
+    SITE_VISIT_CONFIRMED = "site_visit_confirmed", _("确认上门预约")
+    RATED = "rated", _("服务评价")
 
 
 # Event types of the interchange format (requirements §5); the others are bandian's own.

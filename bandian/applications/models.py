@@ -60,6 +60,17 @@ class Application(models.Model):
     restart_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="restarts")
     clock_started_at = models.DateTimeField(null=True, blank=True)
 
+    # The feeder the supply plan connects it to (issue 13): set by staff on the `plan` step, so
+    # the capacity an application reserves is on a real feeder.
+    feeder = models.ForeignKey(
+        "grid.Feeder",
+        verbose_name=_("feeder"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+
     # Derived from the timeline (stored for queries).
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     current_stage = models.CharField(max_length=20, blank=True)
