@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         took = min(runs, key=lambda t: t.wall)
         apps = len(json.loads(out.getvalue())["applications"])
         from bandian.applications.models import Event
-        from bandian.supervision.compliance import year_bounds
+        from bandian.core.time import year_bounds
 
         start, end = year_bounds(data.BENCH_YEAR)
         events = Event.objects.filter(application__energised_at__gte=start, application__energised_at__lt=end).count()

@@ -29,8 +29,8 @@ from bandian.applications import progress
 from bandian.applications.clocks import TimelineEvent, compute_clocks
 from bandian.applications.models import Application, Event
 from bandian.applications.timeline import GENESIS, chain_hash, event_content
+from bandian.core.time import SHANGHAI
 from bandian.policy.loader import active_policy
-from bandian.workdays.calendar import SHANGHAI
 from bandian.workdays.selectors import get_calendar
 
 BENCH_YEAR = 2025

@@ -4,7 +4,7 @@ import time_machine
 
 from bandian.applications import services
 from bandian.applications.enums import Status
-from bandian.workdays.calendar import SHANGHAI
+from bandian.core.time import SHANGHAI
 from tests.conftest import submitted
 
 

@@ -28,6 +28,7 @@ from bandian.applications import rules, schemas, services
 from bandian.applications.enums import Channel, EventType, Status
 from bandian.applications.models import Application
 from bandian.applications.selectors import get_application_for_user, urgency
+from bandian.core.errors import NotYourCounty, ServiceError
 from bandian.core.schemas import ErrorOut
 from bandian.core.time import SHANGHAI
 from bandian.policy.classes import CustomerClass
@@ -363,7 +364,7 @@ def application_create(request: HttpRequest, payload: schemas.ApplicationCreateI
     user = _user(request)
     county = County.objects.filter(pk=payload.county).first()
     if county is None:
-        raise services.ServiceError(_("未知的县市代码：%(c)s") % {"c": payload.county})
+        raise ServiceError(_("未知的县市代码：%(c)s") % {"c": payload.county})
     common: dict[str, Any] = {
         "actor": user,
         "customer_class": payload.customer_class,
@@ -385,7 +386,7 @@ def application_create(request: HttpRequest, payload: schemas.ApplicationCreateI
             app = services.application_enter_at_counter(
                 clerk=user, applicant_name=payload.applicant_name, phone=payload.phone, **common
             )
-        except services.NotYourCounty as exc:
+        except NotYourCounty as exc:
             raise _refuse(str(exc)) from None
     else:
         raise _refuse(_("您的角色不能提交用电申请"))

@@ -1,9 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# Defined once, with the policy whose classes it names; importable from here as before.
-from bandian.policy.classes import CustomerClass as CustomerClass
-
 
 class Status(models.TextChoices):
     """Derived from the timeline and stored for queries; only services write it."""

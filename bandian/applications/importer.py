@@ -23,10 +23,11 @@ from django.utils import timezone
 
 from bandian.accounts.models import County, User
 from bandian.applications import services
-from bandian.applications.enums import INTERCHANGE_TYPES, Channel, CustomerClass, EventType, Status
+from bandian.applications.enums import INTERCHANGE_TYPES, Channel, EventType, Status
 from bandian.applications.models import Application
 from bandian.core.identity import KEYED_REF
 from bandian.core.time import SHANGHAI
+from bandian.policy.classes import CustomerClass
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy, PolicyGap
 from bandian.workdays.calendar import CalendarYearMissing

@@ -51,7 +51,7 @@ from bandian.permits.models import (
     LogAction,
     PermitItem,
 )
-from bandian.permits.pdf import FontMissing, case_document, check_font
+from bandian.permits.pdf import case_document, check_font
 from bandian.permits.services import case_state_set, deadline, departments_sync, item_state_set
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy
@@ -415,4 +415,4 @@ def _workdays_before(cal: WorkCalendar, t: dt.datetime, workdays: float) -> dt.d
     return dt.datetime.combine(day, dt.time(hour, 30), tzinfo=SHANGHAI)
 
 
-__all__ = ["FontMissing", "PermitsDemoResult", "department_logins", "load_permits_demo"]
+__all__ = ["PermitsDemoResult", "department_logins", "load_permits_demo"]

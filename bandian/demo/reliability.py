@@ -52,9 +52,10 @@ from bandian.grid.models import Feeder, MVUser, Substation, Transformer
 from bandian.outages import services as outage_services
 from bandian.outages.enums import OutageCause, OutageKind
 from bandian.outages.importer import import_interruptions
+from bandian.outages.records import INTERRUPTIONS_SCHEMA, USERS_SCHEMA
+from bandian.policy.areas import AREA_CLASSES
 from bandian.policy.loader import active_policy
 from bandian.reliability import engine
-from bandian.reliability.engine import AREA_CLASSES
 
 SEED = 20_211_231
 NOW = app_demo.DEMO_NOW
@@ -491,7 +492,7 @@ class Generator:
                 "in_service_from": [u.in_from for u in self.grid.users],
                 "in_service_to": [u.in_to for u in self.grid.users],
             },
-            schema=engine.USERS_SCHEMA,
+            schema=USERS_SCHEMA,
         )
         ids, who, starts, ends, kinds, causes = [], [], [], [], [], []
         for e in self.grid.events:
@@ -504,7 +505,7 @@ class Generator:
                 causes.append(e.cause)
         rows = pl.DataFrame(
             {"event_id": ids, "user_id": who, "start": starts, "end": ends, "kind": kinds, "cause": causes},
-            schema=engine.INTERRUPTIONS_SCHEMA,
+            schema=INTERRUPTIONS_SCHEMA,
         )
         return users, rows
 
@@ -659,7 +660,7 @@ def _interruptions_file(grid: DemoGrid) -> bytes:
         if not e.entered
         for u, end in e.ends()
     ]
-    frame = pl.DataFrame(rows, schema=engine.INTERRUPTIONS_SCHEMA, orient="row")
+    frame = pl.DataFrame(rows, schema=INTERRUPTIONS_SCHEMA, orient="row")
     out = io.BytesIO()
     frame.write_parquet(out)
     return out.getvalue()

@@ -25,6 +25,7 @@ from bandian.applications import services as app_services
 from bandian.applications.enums import Status
 from bandian.applications.models import Application
 from bandian.core.errors import ServiceError, StateConflict
+from bandian.core.time import SHANGHAI
 from bandian.core.uploads import ALLOWED_CONTENT, safe_name
 from bandian.notify.services import notify
 from bandian.permits.departments import department_code, sync_departments
@@ -42,12 +43,10 @@ from bandian.permits.pdf import case_document
 from bandian.policy import voltages
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy
-from bandian.workdays.calendar import DAY, SHANGHAI, CalendarYearMissing
+from bandian.workdays.calendar import DAY, CalendarYearMissing
 from bandian.workdays.selectors import get_calendar
 
 __all__ = [
-    "ServiceError",
-    "StateConflict",
     "case_open",
     "case_state_set",
     "case_supplement",

@@ -46,10 +46,6 @@ import polars as pl
 
 from bandian.core.time import SHANGHAI, year_bounds
 from bandian.outages.enums import OutageCause, OutageKind
-
-# The frames' schemas, re-exported: the engine's callers build frames with them.
-from bandian.outages.records import INTERRUPTIONS_SCHEMA as INTERRUPTIONS_SCHEMA
-from bandian.outages.records import USERS_SCHEMA as USERS_SCHEMA
 from bandian.policy.areas import AREA_CLASSES
 
 MERGES = ("total", "planned", "fault", "no_external", "no_rationing")

@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 
 from bandian.grid.models import MVUser
 from bandian.outages.models import Interruption
-from bandian.reliability.engine import INTERRUPTIONS_SCHEMA, USERS_SCHEMA
+from bandian.outages.records import INTERRUPTIONS_SCHEMA, USERS_SCHEMA
 
 
 def _fetch(query: QuerySet, width: int) -> list[list[Any]]:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import polars as pl
 
-from bandian.outages.records import SHOWN, InputError, Problem, parse_interruptions, parse_timestamps, parse_users
+from bandian.outages.records import parse_interruptions, parse_users
 
-__all__ = ["SHOWN", "InputError", "Problem", "parse_timestamps", "read_interruptions", "read_users"]
+__all__ = ["read_interruptions", "read_users"]
 
 
 def read_users(path: str | Path) -> pl.DataFrame:

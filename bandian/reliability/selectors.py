@@ -17,9 +17,10 @@ from django.db.models import Count, Max
 from bandian.core.time import SHANGHAI, year_bounds
 from bandian.grid.models import Feeder, MVUser, Transformer
 from bandian.outages.models import Interruption
+from bandian.policy.areas import AREA_CLASSES
 from bandian.policy.loader import active_policy
 from bandian.reliability import engine, frames
-from bandian.reliability.engine import AREA_CLASSES, Report
+from bandian.reliability.engine import Report
 
 WORST = 10
 CACHE_SECONDS = 600

@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from bandian.core.limits import parse_year
 from bandian.core.time import SHANGHAI
 from bandian.grid.enums import AREA_LABELS
+from bandian.policy.areas import AREA_CLASSES
 from bandian.policy.loader import active_policy
 from bandian.reliability import charts, rules, selectors
-from bandian.reliability.engine import AREA_CLASSES, CEMI_N, Figures
+from bandian.reliability.engine import CEMI_N, Figures
 from bandian.workdays.selectors import calendar_years
 
 SELECTOR_FROM = 2020

@@ -53,10 +53,11 @@ from django.db.models import BigIntegerField, Count, FloatField, Func, IntegerFi
 from django.db.models.functions import Cast
 
 from bandian.applications.clocks import RowClocks, TimelineEvent, compute_clocks, row_clocks
-from bandian.applications.enums import INTERCHANGE_TYPES, CustomerClass, EventType
+from bandian.applications.enums import INTERCHANGE_TYPES, EventType
 from bandian.applications.models import Application, Document, Event
 from bandian.applications.services import class_check
 from bandian.core.time import SHANGHAI, year_bounds
+from bandian.policy.classes import CustomerClass
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy
 from bandian.workdays.calendar import DAY_US, SHANGHAI_OFFSET_US, WorkCalendar, WorkingTimeline

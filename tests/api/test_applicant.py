@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from bandian.applications import services
 from bandian.applications.models import Application
-from bandian.workdays.calendar import SHANGHAI
+from bandian.core.time import SHANGHAI
 from tests.api.conftest import BASE, bearer, create_body, post_json
 from tests.conftest import PDF, client_for, draft, submitted
 

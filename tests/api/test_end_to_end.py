@@ -7,7 +7,7 @@ import datetime as dt
 import time_machine
 
 from bandian.applications.models import Application, Event
-from bandian.workdays.calendar import SHANGHAI
+from bandian.core.time import SHANGHAI
 from tests.api.conftest import BASE, bearer, create_body, post_json
 from tests.conftest import PDF, PNG
 

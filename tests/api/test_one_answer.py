@@ -18,7 +18,7 @@ from bandian.accounts.models import County
 from bandian.applications import services
 from bandian.applications.models import Application
 from bandian.applications.progress import PROGRESS_FAILURES_PER_NUMBER
-from bandian.workdays.calendar import SHANGHAI
+from bandian.core.time import SHANGHAI
 from tests.api.conftest import BASE, bearer, create_body, post_json
 from tests.conftest import client_for, draft, make_user, submitted
 

@@ -10,7 +10,7 @@ from django.test import Client
 
 from bandian.applications import services
 from bandian.applications.progress import PROGRESS_FAILURES_PER_CLIENT, PROGRESS_FAILURES_PER_NUMBER
-from bandian.workdays.calendar import SHANGHAI
+from bandian.core.time import SHANGHAI
 from tests.api.conftest import BASE
 from tests.conftest import draft, submitted
 

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from bandian.applications import services
 from bandian.applications.models import Event
-from bandian.workdays.calendar import SHANGHAI
+from bandian.core.time import SHANGHAI
 from tests.api.conftest import BASE, bearer, post_json
 from tests.conftest import PDF, client_for, draft, submitted
 

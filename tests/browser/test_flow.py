@@ -9,8 +9,8 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
+from bandian.core.time import SHANGHAI
 from bandian.notify.models import Message
-from bandian.workdays.calendar import SHANGHAI
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD, PDF
 

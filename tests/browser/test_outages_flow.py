@@ -11,7 +11,7 @@ import time_machine
 from playwright.sync_api import expect
 
 from bandian.accounts.models import Role
-from bandian.workdays.calendar import SHANGHAI
+from bandian.core.time import SHANGHAI
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD, make_user
 from tests.grid.builders import Grid, build_grid

@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 
 from bandian.accounts.models import County, Department, Role, User
 from bandian.applications.models import Application
+from bandian.core.time import SHANGHAI
 from bandian.permits import services
-from bandian.workdays.calendar import SHANGHAI
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD, PDF, make_user, submitted
 

@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from bandian.applications import services
 from bandian.applications.enums import Status
-from bandian.workdays.calendar import SHANGHAI
+from bandian.core.time import SHANGHAI
 from bandian.workdays.services import calendar_year_load, read_arrangement
 from tests.conftest import submitted
 

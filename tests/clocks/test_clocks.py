@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bandian.applications.clocks import TimelineEvent, compute_clocks
-from bandian.workdays.calendar import DAY, OPEN_END, SHANGHAI, WorkCalendar
+from bandian.core.time import SHANGHAI
+from bandian.workdays.calendar import DAY, OPEN_END, WorkCalendar
 from bandian.workdays.seed import SEED_YEARS, seed_days
 from tests.workdays import reference as ref
 

@@ -13,9 +13,9 @@ from django.core.management.base import CommandError
 
 from bandian.accounts.models import User
 from bandian.applications.models import Application, Event
+from bandian.core.time import SHANGHAI
 from bandian.demo import applications as demo
 from bandian.policy.loader import active_policy
-from bandian.workdays.calendar import SHANGHAI
 from bandian.workdays.selectors import get_calendar
 from tests.conftest import submitted
 from tests.demo.conftest import at_demo_now

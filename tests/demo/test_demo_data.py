@@ -14,11 +14,12 @@ from django.db import transaction
 from django.test import Client, override_settings
 
 from bandian.accounts.models import Role, User
-from bandian.applications.enums import CustomerClass, Status
+from bandian.applications.enums import Status
 from bandian.applications.integrity import verify
 from bandian.applications.models import Application, Event
 from bandian.applications.services import application_clocks
 from bandian.demo import applications as demo
+from bandian.policy.classes import CustomerClass
 from bandian.policy.loader import active_policy
 from bandian.workdays.selectors import forget_calendar
 from tests.demo.conftest import at_demo_now

@@ -12,10 +12,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from bandian.accounts.models import Role
+from bandian.core.time import SHANGHAI
 from bandian.grid import services
 from bandian.grid.loaders import GridLoader
 from bandian.grid.models import Change, Feeder, Substation
-from bandian.workdays.calendar import SHANGHAI
 from tests.conftest import client_for, make_user
 
 EDITED_AT = dt.datetime(2026, 6, 2, 9, 30, tzinfo=SHANGHAI)

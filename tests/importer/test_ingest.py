@@ -8,7 +8,7 @@ from bandian.applications import integrity, services
 from bandian.applications.enums import EventType, Status
 from bandian.applications.importer import DuplicateRecord, RecordError, ingest_record
 from bandian.applications.models import Application, Sequence
-from bandian.workdays.calendar import SHANGHAI
+from bandian.core.time import SHANGHAI
 from tests.conftest import submitted
 from tests.importer.conftest import SAMPLE, sample
 

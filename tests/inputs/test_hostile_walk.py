@@ -35,12 +35,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from bandian.accounts.models import Department, Role, User
 from bandian.api import api
+from bandian.core.time import SHANGHAI
 from bandian.grid.models import LVCustomer
 from bandian.notify.services import notify
 from bandian.outages import services as outage_services
 from bandian.permits import services as permit_services
 from bandian.permits.models import CaseMaterial
-from bandian.workdays.calendar import SHANGHAI
 from tests.conftest import make_user
 from tests.grid.builders import build_grid
 from tests.permits.conftest import open_parallel

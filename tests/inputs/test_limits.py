@@ -13,8 +13,8 @@ from django.utils import translation
 from bandian.applications.enums import EventType
 from bandian.applications.models import Event
 from bandian.core import limits
+from bandian.core.time import SHANGHAI
 from bandian.outages.models import OutageEvent
-from bandian.workdays.calendar import SHANGHAI
 from tests.api.conftest import bearer
 from tests.conftest import client_for, submitted
 from tests.grid.builders import build_grid

@@ -6,10 +6,11 @@ import datetime as dt
 
 import polars as pl
 
+from bandian.core.time import SHANGHAI
 from bandian.outages import services
 from bandian.outages.importer import import_interruptions
-from bandian.reliability.frames import INTERRUPTIONS_SCHEMA, USERS_SCHEMA, interruptions_frame, users_frame
-from bandian.workdays.calendar import SHANGHAI
+from bandian.outages.records import INTERRUPTIONS_SCHEMA, USERS_SCHEMA
+from bandian.reliability.frames import interruptions_frame, users_frame
 
 YEAR = (dt.datetime(2026, 1, 1, tzinfo=SHANGHAI), dt.datetime(2027, 1, 1, tzinfo=SHANGHAI))
 

@@ -9,10 +9,10 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from bandian.core.time import SHANGHAI
 from bandian.grid.models import Change, MVUser
 from bandian.outages import services
 from bandian.outages.importer import import_interruptions
-from bandian.workdays.calendar import SHANGHAI
 from tests.conftest import client_for
 
 START = dt.datetime(2026, 5, 10, 8, 0, tzinfo=SHANGHAI)

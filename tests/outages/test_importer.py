@@ -9,11 +9,11 @@ import polars as pl
 import pytest
 from django.core.management import call_command
 
+from bandian.core.time import SHANGHAI
 from bandian.grid.models import MVUser
 from bandian.outages import services
 from bandian.outages.importer import import_interruptions
 from bandian.outages.models import Interruption
-from bandian.workdays.calendar import SHANGHAI
 
 HEADER = "event_id,user_id,start,end,kind,cause\n"
 GOOD = "E1,T1,2026-05-10T08:00:00,2026-05-10T10:30:00+08:00,fault,internal\n"

@@ -10,7 +10,8 @@ import polars as pl
 import pytest
 
 from bandian.outages.importer import import_interruptions
-from bandian.reliability.readers import InputError, read_interruptions, read_users
+from bandian.outages.records import InputError
+from bandian.reliability.readers import read_interruptions, read_users
 
 INTERRUPTIONS = (
     "event_id,user_id,start,end,kind,cause\n"

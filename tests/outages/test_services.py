@@ -6,12 +6,12 @@ import datetime as dt
 
 import pytest
 
+from bandian.core.time import SHANGHAI
 from bandian.outages import services
 from bandian.outages.importer import import_interruptions
 from bandian.outages.models import Interruption, OutageEvent
 from bandian.outages.services import OutageError
 from bandian.reliability.frames import interruptions_frame
-from bandian.workdays.calendar import SHANGHAI
 
 START = dt.datetime(2026, 5, 10, 8, 0, tzinfo=SHANGHAI)
 

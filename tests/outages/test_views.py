@@ -8,10 +8,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from bandian.core.time import SHANGHAI
 from bandian.outages import services
 from bandian.outages.importer import import_interruptions
 from bandian.outages.models import Interruption, OutageEvent
-from bandian.workdays.calendar import SHANGHAI
 from tests.conftest import client_for
 
 START = dt.datetime(2026, 5, 10, 8, 0, tzinfo=SHANGHAI)

@@ -16,9 +16,9 @@ import time_machine
 
 from bandian.accounts.models import County, Department, Role, User
 from bandian.applications.models import Application
+from bandian.core.time import SHANGHAI
 from bandian.permits import services
 from bandian.permits.models import ApprovalCase
-from bandian.workdays.calendar import SHANGHAI
 from tests.conftest import make_user, pdf_upload, submitted
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)

@@ -11,13 +11,14 @@ import pytest
 from bandian.accounts.models import County
 from bandian.applications import services as app_services
 from bandian.applications.enums import EventType
+from bandian.core.errors import ServiceError, StateConflict
+from bandian.core.time import SHANGHAI
 from bandian.notify.models import Message
 from bandian.permits import selectors, services
 from bandian.permits.models import CaseLog, CasePath, CaseStatus, ItemStatus, LogAction, PermitItem
 from bandian.permits.report import approvals_report
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import PolicyGap
-from bandian.workdays.calendar import SHANGHAI
 from tests.conftest import pdf_upload, submitted
 from tests.permits.conftest import ALL_ITEMS, START, open_parallel
 
@@ -90,7 +91,7 @@ def decide_unless_ended(item: PermitItem, user, decision: str) -> None:
     """A department acting after another's refusal ended the case is told the case is over."""
     try:
         decide(item, user, decision)
-    except services.StateConflict:
+    except StateConflict:
         item.refresh_from_db()
         assert item.status == ItemStatus.STOPPED
 
@@ -151,13 +152,13 @@ def test_a_refusal_ends_the_case_at_once_with_the_reason_shown_to_the_utility(ca
     assert all(statuses[t] == ItemStatus.STOPPED for t in ALL_ITEMS[2:])
     for t in ALL_ITEMS[2:]:
         assert Message.objects.filter(recipient=deciders[t], subject="外线工程审批已终止").exists()
-        with pytest.raises(services.StateConflict):
+        with pytest.raises(StateConflict):
             services.item_approve(item=items[t], actor=deciders[t])
 
 
 def test_a_refusal_needs_a_reason(case, deciders):
     item = case.items.get(item_type="green_space")
-    with pytest.raises(services.ServiceError, match="理由"):
+    with pytest.raises(ServiceError, match="理由"):
         services.item_refuse(item=item, actor=deciders["green_space"], reason="  ")
     item.refresh_from_db()
     assert item.status == ItemStatus.PENDING
@@ -173,7 +174,7 @@ def test_a_supplement_request_is_logged_answered_and_then_decided(case, deciders
     ).exists()
     assert Message.objects.filter(recipient=cm, body__contains="请补充道路开挖断面图").exists()
 
-    with pytest.raises(services.ServiceError, match="PDF"):
+    with pytest.raises(ServiceError, match="PDF"):
         services.case_supplement(
             case=case, actor=cm, note="断面图", materials=[pdf_upload("x.pdf").__class__("x.exe", b"MZ\x90\x00")]
         )
@@ -192,7 +193,7 @@ def test_a_supplement_request_is_logged_answered_and_then_decided(case, deciders
 
 
 def test_a_supplement_answer_needs_a_request(case, cm):
-    with pytest.raises(services.StateConflict, match="待补正"):
+    with pytest.raises(StateConflict, match="待补正"):
         services.case_supplement(case=case, actor=cm, note="多余的材料")
 
 
@@ -243,7 +244,7 @@ def test_the_commitment_path_from_intake_to_confirmed_restoration(clock, hv_app,
             **kw,
         )
 
-    with pytest.raises(services.ServiceError, match="告知承诺"):
+    with pytest.raises(ServiceError, match="告知承诺"):
         commitment()
     case = commitment(commitment_signed=True)
     assert case.path == CasePath.COMMITMENT and case.status == CaseStatus.APPROVED
@@ -251,7 +252,7 @@ def test_the_commitment_path_from_intake_to_confirmed_restoration(clock, hv_app,
     assert set(case.items.values_list("status", flat=True)) == {ItemStatus.APPROVED}
     assert app_services.application_clocks(hv_app).approval_workdays == 0  # approved at once
 
-    with pytest.raises(services.StateConflict, match="接电"):
+    with pytest.raises(StateConflict, match="接电"):
         services.completion_report(case=case, actor=cm)
     for stage in ("apply", "plan", "connect"):
         app_services.stage_complete(application=hv_app, stage=stage, actor=cm)
@@ -265,7 +266,7 @@ def test_the_commitment_path_from_intake_to_confirmed_restoration(clock, hv_app,
     services.restoration_confirm(item=case.items.get(item_type="road_works"), actor=deciders["road_works"])
     case.refresh_from_db()
     assert case.status == CaseStatus.RESTORING
-    with pytest.raises(services.StateConflict):
+    with pytest.raises(StateConflict):
         services.restoration_confirm(item=case.items.get(item_type="road_works"), actor=deciders["road_works"])
     services.restoration_confirm(item=case.items.get(item_type="green_space"), actor=deciders["green_space"])
     case.refresh_from_db()
@@ -309,11 +310,11 @@ def test_low_voltage_short_lines_go_by_filing(clock, alice, cm, pm):
 
 
 def test_intake_refuses_bad_input_and_a_second_open_case(case, hv_app, cm):
-    with pytest.raises(services.ServiceError, match="审批事项"):
+    with pytest.raises(ServiceError, match="审批事项"):
         open_parallel(hv_app, cm, ["no_such_item"])
-    with pytest.raises(services.ServiceError, match="电压等级"):
+    with pytest.raises(ServiceError, match="电压等级"):
         open_parallel(hv_app, cm, voltage_kv=Decimal("35"))
-    with pytest.raises(services.StateConflict, match="审批中"):
+    with pytest.raises(StateConflict, match="审批中"):
         open_parallel(hv_app, cm)
 
 
@@ -321,7 +322,7 @@ def test_a_draft_application_cannot_go_to_the_departments(clock, alice, cm, kail
     from tests.conftest import draft
 
     app = draft(alice, kaili, "hv_single", capacity_kw=Decimal("500"))
-    with pytest.raises(services.StateConflict):
+    with pytest.raises(StateConflict):
         open_parallel(app, cm)
 
 

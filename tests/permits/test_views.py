@@ -10,9 +10,9 @@ import pytest
 
 from bandian.accounts.models import County
 from bandian.applications import services as app_services
+from bandian.core.time import SHANGHAI
 from bandian.permits import services
 from bandian.permits.models import ApprovalCase, CaseStatus, ItemStatus
-from bandian.workdays.calendar import SHANGHAI
 from tests.conftest import client_for, pdf_upload, submitted
 from tests.permits.conftest import open_parallel
 

@@ -8,11 +8,12 @@ import pytest
 
 from bandian.applications import services as app_services
 from bandian.applications.enums import EventType, Status
+from bandian.core.errors import ServiceError, StateConflict
+from bandian.core.time import SHANGHAI
 from bandian.notify.models import Message
 from bandian.permits import selectors, services
 from bandian.permits.models import CaseLog, CaseStatus, ItemStatus, LogAction
 from bandian.permits.report import approvals_report
-from bandian.workdays.calendar import SHANGHAI
 from tests.conftest import client_for
 from tests.permits.conftest import ALL_ITEMS, START, open_parallel
 
@@ -53,7 +54,7 @@ def test_withdrawing_stops_the_waiting_items_and_keeps_the_decided_ones(clock, c
     assert hv_app.events.filter(type=EventType.APPROVAL_COMPLETED).count() == 1
     assert app_services.application_clocks(hv_app).approval_workdays == pytest.approx(1.0)
     # Nobody can decide a stopped item any more.
-    with pytest.raises(services.StateConflict):
+    with pytest.raises(StateConflict):
         services.item_approve(item=items["tree_felling"], actor=deciders["tree_felling"])
 
 
@@ -79,7 +80,7 @@ def test_withdrawn_items_leave_the_queues_the_overdue_lists_and_the_pending_figu
 
 
 def test_a_reason_is_required(case, cm):
-    with pytest.raises(services.ServiceError, match="理由"):
+    with pytest.raises(ServiceError, match="理由"):
         services.case_withdraw(case=case, actor=cm, reason="   ")
     case.refresh_from_db()
     assert case.status == CaseStatus.OPEN and case.items.filter(status=ItemStatus.PENDING).count() == 5
@@ -87,7 +88,7 @@ def test_a_reason_is_required(case, cm):
 
 def test_only_an_open_case_can_be_withdrawn(case, deciders, cm):
     services.item_refuse(item=case.items.get(item_type="green_space"), actor=deciders["green_space"], reason="不得占用")
-    with pytest.raises(services.StateConflict, match="审批中"):
+    with pytest.raises(StateConflict, match="审批中"):
         services.case_withdraw(case=case, actor=cm, reason=REASON)
     case.refresh_from_db()
     assert case.status == CaseStatus.REFUSED and not case.log.filter(action=LogAction.WITHDRAWN).exists()
@@ -96,18 +97,18 @@ def test_only_an_open_case_can_be_withdrawn(case, deciders, cm):
 def test_a_case_cannot_be_withdrawn_twice_or_once_approved(clock, hv_app, cm, deciders):
     case = open_parallel(hv_app, cm, ["road_works"])
     services.case_withdraw(case=case, actor=cm, reason=REASON)
-    with pytest.raises(services.StateConflict):
+    with pytest.raises(StateConflict):
         services.case_withdraw(case=case, actor=cm, reason=REASON)
     second = open_parallel(hv_app, cm, ["road_works"])
     services.item_approve(item=second.items.get(), actor=deciders["road_works"])
-    with pytest.raises(services.StateConflict):
+    with pytest.raises(StateConflict):
         services.case_withdraw(case=second, actor=cm, reason=REASON)
     second.refresh_from_db()
     assert second.status == CaseStatus.APPROVED
 
 
 def test_a_new_case_can_be_opened_after_withdrawal(clock, case, hv_app, cm, deciders):
-    with pytest.raises(services.StateConflict):
+    with pytest.raises(StateConflict):
         open_parallel(hv_app, cm)  # one open case at a time
     services.case_withdraw(case=case, actor=cm, reason=REASON)
     again = open_parallel(hv_app, cm, ["road_works"], route="10kV 滨江路开关站—客户配电房")

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bandian.core.time import SHANGHAI
 from bandian.permits.stats import ItemRow
-from bandian.workdays.calendar import SHANGHAI
 
 
 def at(y: int, m: int, d: int, h: int = 0, mi: int = 0) -> dt.datetime:

@@ -9,7 +9,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from bandian.reliability.readers import InputError, read_interruptions, read_users
+from bandian.outages.records import InputError
+from bandian.reliability.readers import read_interruptions, read_users
 
 UTC = dt.UTC
 

@@ -16,6 +16,8 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bandian.core.time import year_bounds
+from bandian.outages.records import INTERRUPTIONS_SCHEMA, USERS_SCHEMA
 from bandian.reliability import engine
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -175,8 +177,8 @@ def test_engine_equals_minute_by_minute_reference(users_in: list[dict[str, Any]]
                 "cause": r["cause"],
             }
         )
-    users_frame = pl.DataFrame(users, schema=engine.USERS_SCHEMA)
-    rows_frame = pl.DataFrame(rows, schema=engine.INTERRUPTIONS_SCHEMA)
+    users_frame = pl.DataFrame(users, schema=USERS_SCHEMA)
+    rows_frame = pl.DataFrame(rows, schema=INTERRUPTIONS_SCHEMA)
 
     report = engine.compute_year(users_frame, rows_frame, 2025, targets=TARGETS).as_dict()
     want = reference(users, rows)
@@ -188,7 +190,7 @@ def test_engine_equals_minute_by_minute_reference(users_in: list[dict[str, Any]]
         assert_same(report["by_county"][county], figures, f"by_county.{county}")
     assert_same(report["total"], want["total"], "total")
 
-    start, end = engine.year_bounds(2025)
+    start, end = year_bounds(2025)
     per_user = engine.per_user(users_frame, rows_frame, start=start, end=end)
     assert per_user["user_id"].to_list() == list(want["per_user"])
     for row in per_user.iter_rows(named=True):

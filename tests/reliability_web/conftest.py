@@ -17,9 +17,9 @@ import pytest
 from django.core.cache import cache
 
 from bandian.accounts.models import Role, User
+from bandian.core.time import SHANGHAI
 from bandian.grid.models import Feeder, MVUser, Substation, Transformer
 from bandian.outages.models import Interruption
-from bandian.workdays.calendar import SHANGHAI
 from tests.conftest import make_user
 
 

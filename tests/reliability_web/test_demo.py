@@ -15,6 +15,7 @@ from bandian.demo import applications as app_demo
 from bandian.demo import reliability as demo
 from bandian.grid.models import Feeder, LVCustomer, MVUser
 from bandian.outages.models import Interruption, OutageEvent
+from bandian.policy.loader import active_policy
 from bandian.reliability import selectors
 from tests.reliability_web.conftest import at
 
@@ -35,7 +36,7 @@ def loaded(django_db_setup, django_db_blocker) -> Iterator[demo.GridLoadResult]:
 
 def test_it_loads_a_grid_in_every_county_and_class(loaded):
     assert loaded.loaded and loaded.rows == Interruption.objects.count()
-    assert set(Feeder.objects.values_list("county_id", flat=True)) == set(demo.active_policy().counties)
+    assert set(Feeder.objects.values_list("county_id", flat=True)) == set(active_policy().counties)
     classes = dict(Feeder.objects.filter(county_id="522601").values_list("area_class").annotate(n=Count("pk")))
     assert {"central", "urban"} <= set(classes)
     assert set(MVUser.objects.values_list("area_class", flat=True)) == {"central", "urban", "town", "rural"}

@@ -20,7 +20,7 @@ from django.test import Client
 from django_tasks import task
 
 from bandian.accounts.models import Role
-from bandian.workdays.calendar import SHANGHAI
+from bandian.core.time import SHANGHAI
 from bandian.workdays.services import calendar_year_load, read_arrangement
 from tests.conftest import client_for, make_user
 

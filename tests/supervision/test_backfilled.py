@@ -6,7 +6,7 @@ import datetime as dt
 import time_machine
 
 from bandian.applications import services
-from bandian.workdays.calendar import SHANGHAI
+from bandian.core.time import SHANGHAI
 from tests.conftest import client_for, submitted
 
 PAGE = "/supervision/compliance/"

@@ -19,9 +19,10 @@ from bandian.applications.clocks import TimelineEvent, compute_clocks, row_clock
 from bandian.applications.enums import INTERCHANGE_TYPES
 from bandian.applications.importer import ingest_record
 from bandian.applications.models import Application
+from bandian.core.time import SHANGHAI
 from bandian.policy.loader import active_policy
 from bandian.supervision.compliance import compliance_report
-from bandian.workdays.calendar import DAY_US, SHANGHAI, CalendarYearMissing, WorkingTimeline
+from bandian.workdays.calendar import DAY_US, CalendarYearMissing, WorkingTimeline
 from bandian.workdays.selectors import build_calendar
 from tests.conftest import submitted
 from tests.supervision.conftest import residential, sample, timeline

@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 
 from bandian.applications import services
 from bandian.applications.models import Application
-from bandian.workdays.calendar import SHANGHAI
+from bandian.core.time import SHANGHAI
 from tests.conftest import draft, pdf_upload, submitted
 
 DAY1 = dt.datetime(2026, 9, 28, 9, 15, 0, 123456, tzinfo=SHANGHAI)

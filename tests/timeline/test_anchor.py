@@ -11,7 +11,7 @@ from bandian.applications import services
 from bandian.applications.models import Application, ChainAnchor, Event
 from bandian.applications.tasks import record_daily_anchor
 from bandian.applications.timeline import heads_digest
-from bandian.workdays.calendar import SHANGHAI
+from bandian.core.time import SHANGHAI
 from tests.conftest import client_for
 from tests.timeline.conftest import run_timeline
 

@@ -11,7 +11,8 @@ import time_machine
 from bandian.applications import services
 from bandian.applications.integrity import verify_all
 from bandian.applications.models import Event
-from bandian.workdays.calendar import SHANGHAI
+from bandian.core.errors import ServiceError
+from bandian.core.time import SHANGHAI
 from tests.conftest import submitted
 
 T0 = dt.datetime(2026, 9, 28, 9, tzinfo=SHANGHAI)
@@ -94,7 +95,7 @@ def test_received_at_is_the_servers_time_for_every_event(resumed, cm, pm):
 
 
 def test_a_device_clock_ahead_of_the_server_is_refused(resumed, cm):
-    with at(T0 + dt.timedelta(hours=4)), pytest.raises(services.ServiceError):
+    with at(T0 + dt.timedelta(hours=4)), pytest.raises(ServiceError):
         services.stage_complete(
             application=resumed, stage="apply", actor=cm, device_at=T0 + dt.timedelta(hours=5), device_id="t"
         )

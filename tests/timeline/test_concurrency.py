@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from bandian.applications import integrity, services
 from bandian.applications.integrity import record_anchor, verify_all
 from bandian.applications.models import Application, ChainAnchor, Event
+from bandian.core.errors import ServiceError
 from tests.conftest import submitted
 
 postgres_only = pytest.mark.skipif(
@@ -55,7 +56,7 @@ def test_two_staff_completing_the_same_step_at_once_exactly_one_succeeds(alice, 
     outcomes = race(complete(cm), complete(pm))
 
     won = [o for o in outcomes if isinstance(o, Application)]
-    refused = [o for o in outcomes if isinstance(o, services.ServiceError)]
+    refused = [o for o in outcomes if isinstance(o, ServiceError)]
     assert len(won) == 1 and len(refused) == 1, outcomes
     app.refresh_from_db()
     assert app.current_stage == "connect"

@@ -12,7 +12,7 @@ import time_machine
 from bandian.applications import services
 from bandian.applications.enums import Channel, EventType, Status
 from bandian.applications.models import Application
-from bandian.workdays.calendar import SHANGHAI
+from bandian.core.time import SHANGHAI
 from tests.conftest import draft, pdf_upload, submitted
 
 FIRST = dt.datetime(2026, 9, 30, 10, tzinfo=SHANGHAI)

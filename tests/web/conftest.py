@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.core.cache import cache
 
-from bandian.workdays.calendar import SHANGHAI
+from bandian.core.time import SHANGHAI
 
 NOW = dt.datetime(2026, 6, 2, 10, 0, tzinfo=SHANGHAI)
 

@@ -1,5 +1,6 @@
-from bandian.applications.enums import Channel, CustomerClass, Status
+from bandian.applications.enums import Channel, Status
 from bandian.applications.models import Application
+from bandian.policy.classes import CustomerClass
 from tests.conftest import client_for
 
 FORM = {

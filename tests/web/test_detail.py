@@ -23,7 +23,7 @@ def test_the_applicant_sees_steps_managers_deadlines_and_clocks(alice, kaili, cm
 
 
 def kaili_tz():
-    from bandian.workdays.calendar import SHANGHAI
+    from bandian.core.time import SHANGHAI
 
     return SHANGHAI
 

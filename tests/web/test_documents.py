@@ -2,8 +2,9 @@ from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from bandian.applications.enums import CustomerClass, Status
+from bandian.applications.enums import Status
 from bandian.applications.models import Document
+from bandian.policy.classes import CustomerClass
 from tests.conftest import PDF, PNG, client_for, draft, pdf_upload
 
 
@@ -105,7 +106,7 @@ def test_counter_staff_upload_and_submit_for_the_customer(counter, kaili, cm, pm
 def test_a_deadline_past_the_calendar_is_shown_as_unknown_and_the_submission_goes_through(alice, kaili, cm, pm, clock):
     import datetime as dt
 
-    from bandian.workdays.calendar import SHANGHAI
+    from bandian.core.time import SHANGHAI
 
     clock.move_to(dt.datetime(2026, 12, 21, 10, tzinfo=SHANGHAI))
     app = draft(alice, kaili, "hv_dual", capacity_kw=Decimal("800"))

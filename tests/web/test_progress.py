@@ -13,7 +13,7 @@ def test_anyone_sees_steps_and_deadlines_without_personal_data(alice, kaili, cm,
 
 
 def kaili_tz():
-    from bandian.workdays.calendar import SHANGHAI
+    from bandian.core.time import SHANGHAI
 
     return SHANGHAI
 

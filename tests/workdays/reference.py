@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 
-from bandian.workdays.calendar import SHANGHAI, CalendarYearMissing
+from bandian.core.time import SHANGHAI
+from bandian.workdays.calendar import CalendarYearMissing
 
 HOUR = dt.timedelta(hours=1)
 ONE_DAY = dt.timedelta(days=1)

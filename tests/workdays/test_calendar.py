@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from bandian.core.time import SHANGHAI
 from bandian.workdays.calendar import (
     DAY,
     OPEN_END,
-    SHANGHAI,
     CalendarYearMissing,
     WorkCalendar,
     deadline_excluding,

@@ -11,8 +11,9 @@ import time_machine
 from bandian.applications import services
 from bandian.applications.enums import EventType, Status
 from bandian.applications.integrity import verify_all
+from bandian.core.errors import ServiceError, StateConflict
+from bandian.core.time import SHANGHAI
 from bandian.notify.models import Message
-from bandian.workdays.calendar import SHANGHAI
 from tests.conftest import submitted
 
 MONDAY = dt.datetime(2026, 9, 28, 9, 0, tzinfo=SHANGHAI)
@@ -72,7 +73,7 @@ def test_an_event_the_state_or_the_policy_refuses_appends_nothing(alice, kaili, 
     with time_machine.travel(MONDAY, tick=False):
         app = submitted(alice, kaili)
     count, head = app.event_count, app.head_hash
-    with pytest.raises(services.ServiceError, match=message):
+    with pytest.raises(ServiceError, match=message):
         services.record_event(app, kind, actor=cm, **changes)
     app.refresh_from_db()
     assert (app.event_count, app.head_hash, app.status) == (count, head, Status.IN_PROGRESS)
@@ -83,5 +84,5 @@ def test_nothing_happens_to_a_closed_application(alice, kaili, cm, pm):
     with time_machine.travel(MONDAY, tick=False):
         app = submitted(alice, kaili)
         services.application_cancel(application=app, actor=cm, note="客户放弃")
-        with pytest.raises(services.StateConflict, match="已结束"):
+        with pytest.raises(StateConflict, match="已结束"):
             services.record_event(app, EventType.VISIT, actor=cm, note="到厅")

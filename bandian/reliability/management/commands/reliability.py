@@ -12,9 +12,11 @@ import polars as pl
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bandian.core.time import year_bounds
+from bandian.outages.records import SHOWN, InputError, Problem
+from bandian.policy.areas import AREA_CLASSES
 from bandian.policy.loader import active_policy
-from bandian.reliability.engine import AREA_CLASSES, Report, compute_year
-from bandian.reliability.readers import SHOWN, InputError, Problem, read_interruptions, read_users
+from bandian.reliability.engine import Report, compute_year
+from bandian.reliability.readers import read_interruptions, read_users
 
 
 class Command(BaseCommand):
