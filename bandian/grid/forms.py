@@ -77,8 +77,9 @@ class MVUserForm(CountyScopedForm):
         model = MVUser
         fields = [
             "user_id", "kind", "name", "feeder", "transformer", "county", "area_class",
-            "in_service_from", "in_service_to",
+            "in_service_from", "in_service_to", "contact_name", "contact_phone",
         ]  # fmt: skip
+        labels = {"contact_name": _("联系人"), "contact_phone": _("联系电话")}
         widgets = {
             "in_service_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "in_service_to": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -111,7 +112,8 @@ class LVCustomerForm(CountyScopedForm):
 
     class Meta:
         model = LVCustomer
-        fields = ["account_no", "name", "transformer", "county"]
+        fields = ["account_no", "name", "transformer", "county", "phone"]
+        labels = {"phone": _("联系电话")}
 
 
 class GridFilterForm(forms.Form):

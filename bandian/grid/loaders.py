@@ -236,6 +236,8 @@ class GridLoader:
             "area_class": choice(row, "area_class", AREA_CLASSES),
             "in_service_from": iso_date(row, "in_service_from"),
             "in_service_to": iso_date(row, "in_service_to"),
+            "contact_name": optional(row, "contact_name"),
+            "contact_phone": optional(row, "contact_phone", 20),
         }
         for column, reason in mv_user_problems(
             kind=values["kind"],
@@ -253,6 +255,7 @@ class GridLoader:
             "name": required(row, "name"),
             "transformer_id": self.transformers.get(row, "transformer"),
             "county_id": self.county(row),
+            "phone": optional(row, "phone", 20),
         }
 
     def _transformer_facts(self, pk: int | None) -> tuple[int, str] | None:

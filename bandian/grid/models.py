@@ -105,6 +105,10 @@ class MVUser(models.Model):
     area_class = models.CharField(_("area class"), max_length=10, choices=AREA_CHOICES)
     in_service_from = models.DateField(_("in service from"), null=True, blank=True)
     in_service_to = models.DateField(_("in service to"), null=True, blank=True)
+    # Whom outage notices go to for an HV customer (a public transformer's customers are the LV
+    # customers under it).
+    contact_name = models.CharField(_("contact"), max_length=100, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
 
     class Meta:
         ordering = ["user_id"]
@@ -125,6 +129,8 @@ class LVCustomer(models.Model):
         Transformer, verbose_name=_("transformer"), on_delete=models.PROTECT, related_name="lv_customers"
     )
     county = models.ForeignKey(County, verbose_name=_("county"), on_delete=models.PROTECT, related_name="+")
+    # The number outage notices go to by SMS; an account registered with it also gets them in-app.
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
 
     class Meta:
         ordering = ["account_no"]

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from bandian.core.errors import RuleGap
 from bandian.policy.areas import AREA_CLASSES
 from bandian.policy.classes import CustomerClass
+from bandian.policy.outages import OutageNotices
 
 ClockName = Literal["full_process", "utility", "approval"]
 # Codes of pause reasons, documents and stages: they are stored and exchanged (requirements §5).
@@ -290,6 +291,7 @@ class Policy(Strict):
     counties: dict[str, str] = Field(min_length=1)
     hotlines: list[Hotline] = Field(min_length=1)
     calendar: CalendarWatch = CalendarWatch()
+    outage_notices: OutageNotices = OutageNotices()
 
     @field_validator("counties")
     @classmethod
