@@ -11,9 +11,9 @@ from ninja import Query, Router, Schema
 from pydantic import Field, create_model
 
 from bandian.accounts.auth import api_auth
+from bandian.applications.compliance import compliance_report, row_types
 from bandian.core import limits
 from bandian.supervision import rules
-from bandian.supervision.compliance import compliance_report, row_types
 
 router = Router()
 
@@ -22,7 +22,7 @@ class ComplianceQuery(Schema):
     year: int = Field(ge=limits.FIRST_YEAR, le=limits.LAST_YEAR, description="the year of energisation (Asia/Shanghai)")
 
 
-# The row is defined once, in bandian.supervision.compliance.ReportRow; its schema follows it.
+# The row is defined once, in bandian.applications.compliance.ReportRow; its schema follows it.
 ApplicationLine: type[Schema] = create_model(  # type: ignore[call-overload]
     "ApplicationLine", __base__=Schema, **{name: (hint, ...) for name, hint in row_types().items()}
 )

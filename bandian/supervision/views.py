@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bandian.applications.compliance import compliance_summary
 from bandian.core.limits import parse_year
 from bandian.core.text import label
 from bandian.core.time import SHANGHAI
@@ -19,7 +20,6 @@ from bandian.permits.report import approvals_report, report_dict
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import PolicyGap
 from bandian.supervision import rules
-from bandian.supervision.compliance import compliance_summary
 from bandian.supervision.selectors import backfilled_applications
 from bandian.workdays.calendar import CalendarYearMissing
 from bandian.workdays.selectors import calendar_years

@@ -23,12 +23,12 @@ from typing import Any
 from django.db.models import Count
 
 from bandian.accounts.models import User
+from bandian.applications.compliance import compliance_report
 from bandian.applications.models import Application, Document, Event
 from bandian.grid.models import Feeder, LVCustomer, MVUser, Substation, Transformer
 from bandian.outages.models import Interruption, OutageEvent
 from bandian.permits.models import ApprovalCase, CaseLog, CaseMaterial, PermitItem
 from bandian.reliability.selectors import year_report
-from bandian.supervision.compliance import compliance_report
 
 
 def _counts(model: Any, *fields: str) -> dict[str, int]:

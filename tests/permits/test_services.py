@@ -329,7 +329,7 @@ def test_a_draft_application_cannot_go_to_the_departments(clock, alice, cm, kail
 def test_the_approval_reaches_the_compliance_report_and_the_applicants_page(
     clock, case, deciders, hv_app, cm, pm, alice
 ):
-    from bandian.supervision.compliance import compliance_report
+    from bandian.applications.compliance import compliance_report
     from tests.conftest import client_for
 
     items = {i.item_type: i for i in case.items.all()}

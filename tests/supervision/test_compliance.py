@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from bandian.applications import services
 from bandian.applications.clocks import TimelineEvent, compute_clocks
+from bandian.applications.compliance import FIELDS, compliance_report, p90_nearest_rank
 from bandian.applications.importer import ingest_record
 from bandian.core.time import SHANGHAI
 from bandian.policy.loader import active_policy
-from bandian.supervision.compliance import FIELDS, compliance_report, p90_nearest_rank
 from bandian.workdays.selectors import build_calendar
 from tests.conftest import submitted
 from tests.supervision.conftest import residential, sample, timeline

@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 
 from bandian.applications import services
 from bandian.applications.clocks import TimelineEvent, compute_clocks, row_clocks
+from bandian.applications.compliance import compliance_report
 from bandian.applications.enums import INTERCHANGE_TYPES
 from bandian.applications.importer import ingest_record
 from bandian.applications.models import Application
 from bandian.core.time import SHANGHAI
 from bandian.policy.loader import active_policy
-from bandian.supervision.compliance import compliance_report
 from bandian.workdays.calendar import DAY_US, CalendarYearMissing, WorkingTimeline
 from bandian.workdays.selectors import build_calendar
 from tests.conftest import submitted

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
+from bandian.applications.compliance import compliance_report
 from bandian.applications.importer import ingest_record
-from bandian.supervision.compliance import compliance_report
 from tests.conftest import client_for
 from tests.supervision.conftest import residential, sample
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from bandian.applications.compliance import CLASS_FIELDS, FIELDS, compliance_report
 from bandian.policy.schema import PolicyGap
-from bandian.supervision.compliance import CLASS_FIELDS, FIELDS, compliance_report
 from bandian.workdays.calendar import CalendarYearMissing
 
 

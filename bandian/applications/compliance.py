@@ -1,5 +1,9 @@
 """The compliance report (requirements §5): every application energised in a year, on its clocks.
 
+Here, in `applications`, so that the supervisors' report (page, API and `manage.py compliance`)
+and the public statistics (`bandian.disclosure.statistics`) read one computation;
+`county=` narrows it to the applications of one county.
+
 An application belongs to the year in which it was energised, in Asia/Shanghai (§4). Native and
 imported applications are read alike, from their timelines: the events of the whole year come
 in one ordered query, their instants as integer epoch microseconds computed by the database, and
@@ -49,7 +53,7 @@ from typing import Any, NamedTuple
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import BigIntegerField, Count, FloatField, Func, IntegerField
+from django.db.models import BigIntegerField, Count, FloatField, Func, IntegerField, Q
 from django.db.models.functions import Cast
 
 from bandian.applications.clocks import RowClocks, TimelineEvent, compute_clocks, row_clocks
@@ -266,14 +270,20 @@ def _chunks(queryset: Any) -> Iterator[list[tuple[Any, ...]]]:
             yield chunk
 
 
-def _event_rows(year: int) -> Iterator[tuple[int, str, int, str]]:
+def _energised_in(year: int, county: str | None) -> Q:
+    """The applications energised in the year (Asia/Shanghai), of one county if given."""
+    start, end = year_bounds(year)
+    q = Q(energised_at__gte=start, energised_at__lt=end)
+    return q if county is None else q & Q(county_id=county)
+
+
+def _event_rows(year: int, county: str | None = None) -> Iterator[tuple[int, str, int, str]]:
     """(application id, type, instant in epoch µs, stage) of the clock-relevant events of the
     applications energised in the year, by application and in time order (a terminal's
     back-filled event among the others: the clocks read the timeline in time order), then seq."""
-    start, end = year_bounds(year)
     # Only the types the clocks read (those of the interchange format): not the creation,
     # uploads and assignment that native timelines also hold.
-    in_year = Application.objects.filter(energised_at__gte=start, energised_at__lt=end).values("id")
+    in_year = Application.objects.filter(_energised_in(year, county)).values("id")
     return _raw_rows(
         Event.objects.filter(application_id__in=in_year, type__in=CLOCK_TYPES)
         .annotate(
@@ -284,12 +294,11 @@ def _event_rows(year: int) -> Iterator[tuple[int, str, int, str]]:
     )
 
 
-def _application_rows(year: int) -> Iterator[tuple[Any, ...]]:
+def _application_rows(year: int, county: str | None = None) -> Iterator[tuple[Any, ...]]:
     """(id, no, class, zero investment, restart_of's no, clock start µs, submission µs, county,
     urban, capacity kW as a float) of the applications energised in the year."""
-    start, end = year_bounds(year)
     return _raw_rows(
-        Application.objects.filter(energised_at__gte=start, energised_at__lt=end)
+        Application.objects.filter(_energised_in(year, county))
         .annotate(
             clock_start_us=EpochMicroseconds("clock_started_at"),
             submitted_us=EpochMicroseconds("submitted_at"),
@@ -413,16 +422,20 @@ def _datetime(t_us: int) -> dt.datetime:
     return (_EPOCH + dt.timedelta(microseconds=t_us)).astimezone(SHANGHAI)
 
 
-def compliance_report(year: int, *, policy: Policy | None = None, cal: WorkCalendar | None = None) -> ComplianceReport:
-    """The §5 report for the applications energised in `year` (Asia/Shanghai)."""
+def compliance_report(
+    year: int, *, policy: Policy | None = None, cal: WorkCalendar | None = None, county: str | None = None
+) -> ComplianceReport:
+    """The §5 report for the applications energised in `year` (Asia/Shanghai), of `county` (an
+    adcode) if given."""
     policy = policy or active_policy()
     cal = cal or get_calendar()
     at = WorkingTimeline(cal).function() if WorkingTimeline.usable(cal) else None
     rules = _Rules(policy)
-    apps = {row[0]: row for row in _application_rows(year)}
+    apps = {row[0]: row for row in _application_rows(year, county)}
     start, end = year_bounds(year)
+    of_county = {} if county is None else {"application__county_id": county}
     uploaded: dict[int, int] = dict(
-        Document.objects.filter(application__energised_at__gte=start, application__energised_at__lt=end)
+        Document.objects.filter(application__energised_at__gte=start, application__energised_at__lt=end, **of_county)
         .values("application_id")
         .annotate(n=Count("id"))
         .values_list("application_id", "n")
@@ -431,7 +444,10 @@ def compliance_report(year: int, *, policy: Policy | None = None, cal: WorkCalen
     listed: dict[int, int] = dict(
         _raw_rows(
             Event.objects.filter(
-                application__energised_at__gte=start, application__energised_at__lt=end, type=EventType.SUBMITTED
+                application__energised_at__gte=start,
+                application__energised_at__lt=end,
+                type=EventType.SUBMITTED,
+                **of_county,
             )
             .annotate(n=DocumentsListed("data"))
             .exclude(n=None)
@@ -441,7 +457,7 @@ def compliance_report(year: int, *, policy: Policy | None = None, cal: WorkCalen
     rows: list[ReportRow] = []
     submitted_type = str(EventType.SUBMITTED)
     _event_fields = itemgetter(1, 2, 3)
-    for pk, group in groupby(_event_rows(year), key=itemgetter(0)):
+    for pk, group in groupby(_event_rows(year, county), key=itemgetter(0)):
         app = apps.get(pk)
         if app is None:  # energised since the applications were read
             continue
@@ -510,20 +526,25 @@ SUMMARY_CACHE_SECONDS = 600
 MISCLASSIFIED_SHOWN = 100
 
 
-def compliance_summary(year: int, *, policy: Policy | None = None, worst: int = 10) -> YearSummary:
-    """The page's view of the report, cached until the next event is recorded anywhere.
-
-    Every change that can alter a year's figures appends an event, so the latest event (one
-    index lookup; its hash too, as ids can be reused after a rollback) tells whether a cached
-    summary is still the truth.
-    """
-    policy = policy or active_policy()
+def timeline_version() -> str:
+    """A key that changes whenever any event is recorded: the latest event's id and hash (one
+    index lookup; the hash too, as ids can be reused after a rollback). Every change that can
+    alter a year's figures appends an event, so a cached figure under this key is still the truth."""
     latest = Event.objects.order_by("-id").values_list("id", "hash").first() or (0, "")
-    key = f"supervision:compliance:v2:{policy.policy.name}:{year}:{worst}:{latest[0]}:{latest[1]}"
+    return f"{latest[0]}:{latest[1]}"
+
+
+def compliance_summary(
+    year: int, *, policy: Policy | None = None, worst: int = 10, county: str | None = None
+) -> YearSummary:
+    """The page's view of the report, cached until the next event is recorded anywhere
+    (`timeline_version`)."""
+    policy = policy or active_policy()
+    key = f"supervision:compliance:v3:{policy.policy.name}:{year}:{county or '*'}:{worst}:{timeline_version()}"
     cached = cache.get(key)
     if isinstance(cached, YearSummary):
         return cached
-    report = compliance_report(year, policy=policy)
+    report = compliance_report(year, policy=policy, county=county)
     misclassified = report.misclassified()
     summary = YearSummary(
         year,
