@@ -2,6 +2,7 @@
 
 import datetime as dt
 import ipaddress
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -164,8 +165,25 @@ POLICY_FILE = Path(os.environ.get("POLICY_FILE", BASE_DIR / "policies" / "qiando
 # The CJK font embedded in the permit PDFs (Debian fonts-wqy-zenhei, installed by `make run`).
 CJK_FONT_FILE = os.environ.get("CJK_FONT_FILE", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 
-# Notifications: without SMS_GATEWAY_URL, SMS go to the console and the in-app inbox.
+# Notifications (docs/operations.md §3a): without SMS_GATEWAY_URL, SMS go to the console and
+# the in-app inbox. SMS_GATEWAY_SECRET is sent to the gateway as a bearer token and signs its
+# delivery receipts (POSTed to SMS_RECEIPT_URL, /notify/sms/receipts/ on this site).
 SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_SECRET = os.environ.get("SMS_GATEWAY_SECRET", "")
+SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "10"))
+SMS_GATEWAY_RATE = float(os.environ.get("SMS_GATEWAY_RATE", "0"))  # messages a second; 0: as fast as it answers
+SMS_RECEIPT_URL = os.environ.get("SMS_RECEIPT_URL", "")
+SMS_RECEIPT_MAX_AGE_SECONDS = int(os.environ.get("SMS_RECEIPT_MAX_AGE_SECONDS", "300"))
+# Instant messaging: each county's group or bot webhook, as Apprise URLs (wecombot://KEY,
+# dingtalk://TOKEN/, feishu://TOKEN/), JSON {"522601": "wecombot://...", ...}.
+NOTIFY_IM_COUNTY_WEBHOOKS: dict[str, str] = json.loads(os.environ.get("NOTIFY_IM_COUNTY_WEBHOOKS", "") or "{}")
+# Retries: a failed send is tried again after base × 2^(tries − 1) seconds (capped), up to the limit.
+NOTIFY_RETRY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_RETRY_MAX_ATTEMPTS", "5"))
+NOTIFY_RETRY_BASE_SECONDS = int(os.environ.get("NOTIFY_RETRY_BASE_SECONDS", "60"))
+NOTIFY_RETRY_MAX_DELAY_SECONDS = int(os.environ.get("NOTIFY_RETRY_MAX_DELAY_SECONDS", "3600"))
+# Message ids per delivery task, and how long a worker holds the messages it is sending.
+NOTIFY_TASK_CHUNK = int(os.environ.get("NOTIFY_TASK_CHUNK", "200"))
+NOTIFY_SEND_LEASE_SECONDS = int(os.environ.get("NOTIFY_SEND_LEASE_SECONDS", "600"))
 
 # The cache holds the failure and rate counters (progress query, SMS codes) and the supervision
 # figures, so every process must see the same one: by default files in CACHE_DIR, shared by every
