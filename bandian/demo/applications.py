@@ -13,6 +13,7 @@ The staff usernames are made for the counties of the Qiandongnan policy (`COUNTY
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import itertools
@@ -23,10 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from bandian.accounts.models import County, Role, User
+from bandian.accounts.services import NewUser, users_create
 from bandian.applications.clocks import Clocks, TimelineEvent, compute_clocks
 from bandian.applications.importer import BulkImport
 from bandian.applications.models import Application
@@ -621,42 +622,37 @@ def is_loaded() -> bool:
 
 
 def _create_users(policy: Policy) -> dict[str, User]:
-    """Every demo login, all with the demo password, by username."""
+    """Every demo login, all with the demo password, by username (`accounts.services.users_create`)."""
     rng = random.Random(SEED + 1)
-    password = make_password(PASSWORD)  # hashed once: hashing it for each of 83 users takes a minute
     counties = {c.adcode: c for c in County.objects.filter(adcode__in=list(policy.counties))}
     missing = sorted(set(policy.counties) - set(counties))
     if missing:
         raise RuntimeError(f"counties missing from the database (run migrate): {', '.join(missing)}")
-    users: list[User] = [
-        User(
+    people: list[NewUser] = [
+        NewUser(
             username=APPLICANT_USERNAME,
             role=Role.APPLICANT,
             phone=APPLICANT_USERNAME,
             display_name="陈小电",
             applicant_ref=applicant_ref(APPLICANT_ID_NUMBER),
         ),
-        User(username=SUPERVISOR_USERNAME, role=Role.SUPERVISOR, display_name="州发展改革委 监管员"),
-        User(username=ADMIN_USERNAME, role=Role.ADMIN, display_name="系统管理员", is_staff=True, is_superuser=True),
+        NewUser(username=SUPERVISOR_USERNAME, role=Role.SUPERVISOR, display_name="州发展改革委 监管员"),
+        NewUser(username=ADMIN_USERNAME, role=Role.ADMIN, display_name="系统管理员"),
     ]
     titles = {"customer_manager": "客户经理", "project_manager": "项目经理", "counter": "营业厅柜员"}
     for code in sorted(policy.counties):
         for role, names in staff_usernames(code).items():
             for username in names:
-                users.append(
-                    User(
+                people.append(
+                    NewUser(
                         username=username,
                         role=role,
                         county=counties[code],
                         display_name=f"{person_name(rng)}（{policy.counties[code]}{titles[role]}）",
                     )
                 )
-    for user in users:
-        user.password = password
-        user.email = _demo_email(user.username)
-    User.objects.bulk_create(users)
-    by_name = {u.username: u for u in User.objects.filter(email__endswith="@" + DEMO_EMAIL_DOMAIN)}
-    return by_name
+    people = [dataclasses.replace(p, email=_demo_email(p.username)) for p in people]
+    return {u.username: u for u in users_create(people, password=PASSWORD)}
 
 
 def _extra(r: DemoRecord, counter_clerk: User | None) -> dict[str, Any]:

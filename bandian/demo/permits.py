@@ -31,11 +31,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.db import transaction
 
 from bandian.accounts.models import Department, Role, User
+from bandian.accounts.services import NewUser, users_create
 from bandian.applications import services as app_services
 from bandian.applications.enums import EventType, Status
 from bandian.applications.models import Application, Event
@@ -104,20 +104,19 @@ def _users() -> dict[str, User]:
     """The department logins (created when missing), by department code."""
     departments = {d.code: d for d in Department.objects.filter(code__in=[c for c, _n in DEPARTMENT_LOGINS.values()])}
     existing = {u.username: u for u in User.objects.filter(username__in=list(DEPARTMENT_LOGINS))}
-    password = make_password(app_demo.PASSWORD)
     new = [
-        User(
+        NewUser(
             username=username,
             role=Role.DEPARTMENT,
             department=departments[code],
             display_name=name,
             email=f"{username}@{app_demo.DEMO_EMAIL_DOMAIN}",
-            password=password,
         )
         for username, (code, name) in DEPARTMENT_LOGINS.items()
         if username not in existing and code in departments
     ]
-    User.objects.bulk_create(new)
+    if new:
+        users_create(new, password=app_demo.PASSWORD)
     users = User.objects.filter(username__in=list(DEPARTMENT_LOGINS)).select_related("department")
     return {u.department.code: u for u in users if u.department is not None}
 

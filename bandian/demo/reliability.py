@@ -40,10 +40,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
-from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from bandian.accounts.models import County, Role, User
+from bandian.accounts.services import user_create
 from bandian.core.time import SHANGHAI, year_bounds
 from bandian.demo import applications as app_demo
 from bandian.grid import services as grid_services
@@ -540,13 +540,13 @@ def _grid_login(county: County) -> User | None:
     """The demo's grid operator (运检人员) of Kaili, unless that username is taken."""
     if User.objects.filter(username=GRID_USERNAME).exists():
         return User.objects.filter(username=GRID_USERNAME, email__endswith="@" + app_demo.DEMO_EMAIL_DOMAIN).first()
-    return User.objects.create(
+    return user_create(
         username=GRID_USERNAME,
         role=Role.GRID_OPERATOR,
         county=county,
         display_name="龙建国（凯里市运检人员）",
         email=f"{GRID_USERNAME}@{app_demo.DEMO_EMAIL_DOMAIN}",
-        password=make_password(app_demo.PASSWORD),
+        password=app_demo.PASSWORD,
     )
 
 
