@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Router, Schema
 
+from bandian.disclosure import guide
 from bandian.disclosure.selectors import public_anchors
+from bandian.policy.loader import active_policy
 
 router = Router()
 
@@ -30,3 +34,18 @@ def anchors(request: HttpRequest) -> list[AnchorOut]:
     to `last_event_id`. Keep a copy: `manage.py timeline verify` recomputes the latest one.
     """
     return [AnchorOut.model_validate(anchor, from_attributes=True) for anchor in public_anchors()]
+
+
+@router.get("/guide", auth=None, url_name="public_guide", summary="The service guide of every customer class")
+def service_guide(request: HttpRequest) -> dict[str, Any]:
+    """The service guide (办事指南) from the policy in force: per customer class who it is for,
+    the steps with their limits (every dated limit, with `state` in_force / upcoming / ended on
+    today), the clock, the documents, visits, channels, the zero-investment rules, the permits
+    path, the pause reasons, how to follow progress and complain, the hotlines. Labels in the
+    request's language (`Accept-Language`)."""
+    policy = active_policy()
+    return {
+        "generated_at": timezone.now(),
+        "policy": guide.policy_header(policy),
+        "classes": [g.as_dict() for g in guide.service_guide(policy, today=timezone.localdate())],
+    }

@@ -6,3 +6,11 @@ document.addEventListener("change", (event) => {
     field.form.submit();
   }
 });
+
+// A <button data-print> prints the page (the service guide); print styles are in site.css.
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("button[data-print]") : null;
+  if (button) {
+    window.print();
+  }
+});
