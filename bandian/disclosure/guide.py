@@ -114,7 +114,7 @@ class ClassGuide:
 def _who(code: str, policy: Policy) -> str:
     kw = f"{policy.sanling.max_kw:g}"
     lv = f"{policy.low_voltage.max_kw:g}"
-    return {
+    who: dict[str, str] = {
         CustomerClass.RESIDENTIAL: _("居民生活用电（住宅、自建房等低压 220/380 V 居民用户）。"),
         CustomerClass.LV_SANLING: _(
             "低压小微企业：用电容量不超过 %(kw)s kW、所在县（市）和区域（城区或农村）"
@@ -127,7 +127,8 @@ def _who(code: str, policy: Policy) -> str:
         % {"lv": lv},
         CustomerClass.HV_SINGLE: _("10(20) kV 高压供电、一路电源的用户（工业、商业综合体等）。"),
         CustomerClass.HV_DUAL: _("10(20) kV 高压供电、需要两路电源（双电源）的重要用户。"),
-    }.get(code, "")
+    }
+    return who.get(code, "")
 
 
 def _visits_text(visits_max: int | None) -> str:
@@ -167,17 +168,17 @@ def _permits(policy: Policy, today: dt.date, voltage: str) -> list[DatedRule]:
             "合计不超过 %(n)s 个工作日。"
         ) % {"n": lim.workdays}
         out.append(DatedRule(f"parallel_{i + 1}", text, lim.valid_from, lim.valid_to, state, state_label(state)))
-    for i, lim in enumerate(a.access_limits):
-        state = state_on(today, lim.valid_from, lim.valid_to)
-        days = lim.low_voltage_workdays if voltage == "low" else lim.high_voltage_workdays
+    for i, acc in enumerate(a.access_limits):
+        state = state_on(today, acc.valid_from, acc.valid_to)
+        days = acc.low_voltage_workdays if voltage == "low" else acc.high_voltage_workdays
         text = _(
             "电力接入工程行政审批：本类用户不超过 %(n)s 个工作日（低压 %(low)s 个、20 kV 及以下高压 %(high)s 个）。"
         ) % {
             "n": days,
-            "low": lim.low_voltage_workdays,
-            "high": lim.high_voltage_workdays,
+            "low": acc.low_voltage_workdays,
+            "high": acc.high_voltage_workdays,
         }
-        out.append(DatedRule(f"access_{i + 1}", text, lim.valid_from, lim.valid_to, state, state_label(state)))
+        out.append(DatedRule(f"access_{i + 1}", text, acc.valid_from, acc.valid_to, state, state_label(state)))
     return out
 
 
