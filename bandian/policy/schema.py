@@ -17,6 +17,7 @@ from bandian.core.errors import RuleGap
 from bandian.policy.areas import AREA_CLASSES
 from bandian.policy.classes import CustomerClass
 from bandian.policy.outages import OutageNotices
+from bandian.policy.fees import FeeError, FeeItem, check_catalogue
 
 ClockName = Literal["full_process", "utility", "approval"]
 # Codes of pause reasons, documents and stages: they are stored and exchanged (requirements §5).
@@ -292,6 +293,8 @@ class Policy(Strict):
     hotlines: list[Hotline] = Field(min_length=1)
     calendar: CalendarWatch = CalendarWatch()
     outage_notices: OutageNotices = OutageNotices()
+    # The fee catalogue (收费项目目录清单, bandian/policy/fees.py); none in an older file.
+    fees: list[FeeItem] = Field(default_factory=list)
 
     @field_validator("counties")
     @classmethod
@@ -340,6 +343,10 @@ class Policy(Strict):
             for j, other in enumerate(self.reliability[:i]):
                 if target.from_year <= (other.to_year or 9999) and other.from_year <= (target.to_year or 9999):
                     raise RuleError(("reliability", i, "from_year"), f"overlaps the years of reliability[{j}]")
+        try:
+            check_catalogue(self.fees)
+        except FeeError as exc:
+            raise RuleError(("fees", *exc.key), exc.message) from exc
         return self
 
     # Lookups the rest of the code uses.
