@@ -23,6 +23,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from bandian.accounts.api import router as accounts_router
 from bandian.applications import api as applications_api
 from bandian.applications.api import router as applications_router
+from bandian.applications.payments.api import router as payments_router
 from bandian.core.errors import RuleGap, ServiceError, StateConflict
 from bandian.disclosure.api import router as disclosure_router
 from bandian.permits.api import router as permits_router
@@ -40,6 +41,8 @@ api.add_router("/public", disclosure_router, tags=["public"])
 api.add_router("/supervision", supervision_router, tags=["supervision"])
 api.add_router("/reliability", reliability_router, tags=["reliability"])
 api.add_router("/permits", permits_router, tags=["permits"])
+# Payments (issue 11.3): /public/fees and /applications/{no}/payment-orders.
+api.add_router("/", payments_router, tags=["payments"])
 
 
 def _error(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:

@@ -310,3 +310,17 @@ if not DEBUG and env_bool("SECURE_COOKIES", True):
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     if TRUSTED_PROXIES:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+# --- Payments (issue 11.3, bandian/applications/payments) ----------------------------------------
+# The provider payment orders are paid through: "sandbox" (no money moves; the default) or a
+# production provider whose adapter is installed (wechat, alipay, unionpay: docs/operations.md).
+INSTALLED_APPS.insert(INSTALLED_APPS.index("bandian.applications") + 1, "bandian.applications.payments")
+PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "sandbox")
+# The key of the HMAC-SHA256 signature of the provider's callbacks, and how far (seconds) a
+# callback's timestamp may be from the server's clock before it is refused as a replay.
+# Without it (DEBUG off), every callback is refused; with DEBUG on a development key is used.
+PAYMENT_CALLBACK_SECRET = os.environ.get("PAYMENT_CALLBACK_SECRET", "")
+if not PAYMENT_CALLBACK_SECRET and DEBUG:
+    PAYMENT_CALLBACK_SECRET = "insecure-development-payment-callback-secret"
+PAYMENT_CALLBACK_TOLERANCE_SECONDS = int(os.environ.get("PAYMENT_CALLBACK_TOLERANCE_SECONDS", "300"))

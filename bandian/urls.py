@@ -20,6 +20,7 @@ urlpatterns = [
     path("outages/", include("bandian.outages.urls")),
     path("reliability/", include("bandian.reliability.urls")),
     path("permits/", include("bandian.permits.urls")),
+    path("payments/", include("bandian.applications.payments.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),

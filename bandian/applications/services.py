@@ -215,6 +215,13 @@ def _check_state(app: Application, type: EventType, *, policy: Policy, stage: st
         return
     if type == EventType.ASSIGNED:
         raise ServiceError(_("经理在提交时自动指派"))
+    if type in (EventType.PAYMENT_PAID, EventType.PAYMENT_CANCELLED, EventType.PAYMENT_REFUNDED):
+        # An order issued while the application was open is paid, cancelled or refunded when that
+        # happens: a provider's late callback, a refund after a withdrawal (payments.services
+        # checks the order's own state). Never a step: the clocks do not read these.
+        if app.status == Status.DRAFT:
+            raise StateConflict(_("申请尚未提交"))
+        return
     # Every other event happens to a submitted application that is still open.
     if app.status == Status.DRAFT:
         raise StateConflict(_("申请尚未提交"))
