@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from bandian.core.errors import RuleGap
 from bandian.policy.areas import AREA_CLASSES
 from bandian.policy.classes import CustomerClass
-from bandian.policy.outages import OutageNotices
 from bandian.policy.fees import FeeError, FeeItem, check_catalogue
+from bandian.policy.outages import OutageNotices
 
 ClockName = Literal["full_process", "utility", "approval"]
 # Codes of pause reasons, documents and stages: they are stored and exchanged (requirements §5).
