@@ -15,6 +15,7 @@ from bandian.applications import rules
 from bandian.grid import rules as grid_rules
 from bandian.permits import rules as permit_rules
 from bandian.reliability import rules as reliability_rules
+from bandian.supervision import rules as supervision_rules
 
 register = template.Library()
 
@@ -34,4 +35,6 @@ def nav_links(context: dict[str, Any]) -> dict[str, bool]:
         "permits": permit_rules.can_list_cases(user) and not permit_rules.has_permit_queue(user),
         "grid": grid_rules.can_view_grid(user),
         "reliability": reliability_rules.can_view_reliability(user),
+        # The responsible units' logins and supervisors: the rectification list.
+        "rectifications": supervision_rules.can_view_rectifications(user),
     }

@@ -18,6 +18,7 @@ from bandian.policy.areas import AREA_CLASSES
 from bandian.policy.classes import CustomerClass
 from bandian.policy.fees import FeeError, FeeItem, check_catalogue
 from bandian.policy.outages import OutageNotices
+from bandian.policy.supervision import Supervision
 
 ClockName = Literal["full_process", "utility", "approval"]
 # Codes of pause reasons, documents and stages: they are stored and exchanged (requirements §5).
@@ -295,6 +296,7 @@ class Policy(Strict):
     outage_notices: OutageNotices = OutageNotices()
     # The fee catalogue (收费项目目录清单, bandian/policy/fees.py); none in an older file.
     fees: list[FeeItem] = Field(default_factory=list)
+    supervision: Supervision = Supervision()
 
     @field_validator("counties")
     @classmethod
@@ -337,6 +339,20 @@ class Policy(Strict):
             for j, county in enumerate(zi.counties):
                 if county not in self.counties:
                     raise RuleError(("zero_investment", i, "counties", j), f"{county!r} is not in [counties]")
+        units = self.supervision.units
+        for i, task in enumerate(self.supervision.key_tasks):
+            for j, unit in enumerate(task.units):
+                if unit not in units:
+                    raise RuleError(
+                        ("supervision", "key_tasks", i, "units", j), f"{unit!r} is not in [supervision.units]"
+                    )
+        for j, unit in enumerate(self.supervision.annual_plan.recipients):
+            if unit not in units:
+                raise RuleError(
+                    ("supervision", "annual_plan", "recipients", j), f"{unit!r} is not in [supervision.units]"
+                )
+        if not any(u.kind == "utility" for u in units.values()):
+            raise RuleError(("supervision", "units"), "no unit of kind 'utility'")
         for i, target in enumerate(self.reliability):
             if target.to_year is not None and target.to_year < target.from_year:
                 raise RuleError(("reliability", i, "to_year"), f"{target.to_year} is before from_year")

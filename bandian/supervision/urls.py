@@ -1,9 +1,14 @@
 from django.urls import path
 
-from bandian.supervision import views
+from bandian.core import converters  # noqa: F401  (registers <ref:...>)
+from bandian.supervision import loop_views, views
 
 app_name = "supervision"
 urlpatterns = [
     path("compliance/", views.compliance, name="compliance"),
     path("approvals/", views.approvals, name="approvals"),
+    path("rectifications/", loop_views.rectification_list, name="rectifications"),
+    path("rectifications/<ref:no>/", loop_views.rectification_detail, name="rectification"),
+    path("annual-plans/", loop_views.annual_plans, name="annual_plans"),
+    path("annual-plans/<int:year>/file", loop_views.annual_plan_download, name="annual_plan_file"),
 ]

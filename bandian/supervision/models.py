@@ -1,0 +1,170 @@
+"""The supervision loop's records: the rectification list (问题清单, 销号式管理) with its hash-chained
+log, and the utility's annual implementation plans and interim reports.
+
+Only `bandian.supervision.rectifications` and `bandian.supervision.annual` write these rows.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from bandian.accounts.models import County
+
+
+class Source(models.TextChoices):
+    """Where a problem on the list came from. All but `inspection` are opened by the system."""
+
+    OVERDUE_APPLICATION = "overdue_application", _("办电超过时限")
+    CLASSIFICATION = "classification", _("办电分类与政策不符")
+    ANNUAL_PLAN = "annual_plan", _("年度实施方案逾期未报")
+    BAD_RATING = "bad_rating", _("差评未按时处理")
+    COMPLAINT = "complaint", _("投诉属实")
+    RATIONING = "rationing", _("违规限电")
+    LATE_NOTICE = "late_notice", _("停电通知不及时")
+    DESIGNATION = "designation", _("疑似“三指定”")
+    INSPECTION = "inspection", _("监督检查发现")
+
+
+class Status(models.TextChoices):
+    OPEN = "open", _("待整改")
+    RECTIFYING = "rectifying", _("整改中")
+    SUBMITTED = "submitted", _("待核验")
+    VERIFIED = "verified", _("已销号")
+
+
+class Action(models.TextChoices):
+    OPENED = "opened", _("列入问题清单")
+    STARTED = "started", _("开始整改")
+    SUBMITTED = "submitted", _("提交核验")
+    VERIFIED = "verified", _("核验销号")
+    SENT_BACK = "sent_back", _("退回重新整改")
+    REOPENED = "reopened", _("重新打开")
+    COMMENTED = "commented", _("备注")
+
+
+class Rectification(models.Model):
+    """One problem on the list, closed one by one (销号): open → rectifying → submitted for
+    verification → verified and crossed off, or sent back with a reason; it can be reopened.
+    The state is derived from the log and stored here for queries."""
+
+    no = models.CharField(_("number"), max_length=20, unique=True)
+    source = models.CharField(_("source"), max_length=30, choices=Source.choices)
+    # What it is about: an application number, a complaint ticket, an outage reference, a year…
+    subject = models.CharField(_("subject"), max_length=100, blank=True)
+    title = models.CharField(_("problem"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    unit = models.CharField(_("responsible unit"), max_length=40)
+    county = models.ForeignKey(County, verbose_name=_("county"), null=True, blank=True, on_delete=models.PROTECT)
+    due_on = models.DateField(_("due"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    measures = models.TextField(_("rectification measures"), blank=True)
+    opened_at = models.DateTimeField()
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Who submitted the current round's rectification (the verifier must be someone else).
+    rectified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The log's head: the number of entries and the hash of the last one.
+    log_count = models.PositiveIntegerField(default=0)
+    head_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            # The system opens one item per problem: the same source and subject twice is the same item.
+            models.UniqueConstraint(
+                fields=["source", "subject"], condition=~Q(source="inspection"), name="one_item_per_problem"
+            )
+        ]
+        indexes = [models.Index(fields=["unit", "status"]), models.Index(fields=["status", "due_on"])]
+
+    def __str__(self) -> str:
+        return self.no
+
+
+class RectificationLog(models.Model):
+    """One change of an item: append-only, each hashing the one before it (SHA-256), like the
+    applications' timeline (`bandian.supervision.rectifications` describes the content)."""
+
+    item = models.ForeignKey(Rectification, on_delete=models.PROTECT, related_name="log")
+    seq = models.PositiveIntegerField()
+    action = models.CharField(max_length=20, choices=Action.choices)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+    note = models.TextField(blank=True)
+    evidence = models.FileField(upload_to="rectifications/%Y/%m/", blank=True)
+    evidence_sha256 = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["item", "seq"]
+        constraints = [models.UniqueConstraint(fields=["item", "seq"], name="one_log_row_per_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}#{self.seq} {self.action}"
+
+
+class AnnualPlan(models.Model):
+    """The utility's implementation plan for a year (年度实施方案和计划), due by the end of February."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(upload_to="annual-plans/")
+    sha256 = models.CharField(max_length=64)
+    original_name = models.CharField(max_length=200, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recipients = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.title}"
+
+
+class PlanReminder(models.Model):
+    """A reminder sent for a year's plan, so that each is sent once."""
+
+    year = models.PositiveSmallIntegerField()
+    days_before = models.SmallIntegerField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["year", "days_before"], name="one_reminder_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.year} -{self.days_before}"
+
+
+class InterimReport(models.Model):
+    """Interim results and problems (阶段性成效和突出问题), reported at any time."""
+
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("results and problems"))
+    file = models.FileField(upload_to="interim-reports/", blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    reported_at = models.DateTimeField()
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-reported_at"]
+
+    def __str__(self) -> str:
+        return self.title
