@@ -17,12 +17,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bandian.applications.compliance import compliance_report
 from bandian.applications.enums import Status as AppStatus
 from bandian.applications.models import Application
 from bandian.core.time import SHANGHAI
 from bandian.policy.loader import active_policy
 from bandian.supervision import annual
-from bandian.applications.compliance import compliance_report
 from bandian.supervision.models import Source
 from bandian.supervision.rectifications import rectification_open
 from bandian.workdays.calendar import CalendarYearMissing
