@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError
 from django.utils import timezone
 
-from bandian.accounts.models import County, User
+from bandian.accounts.models import County
 from bandian.applications import services
 from bandian.applications.enums import INTERCHANGE_TYPES, Channel, EventType, Status
 from bandian.applications.models import Application
@@ -49,18 +49,6 @@ OPTIONAL_FIELDS = ("restart_of", "applicant_name", "phone", "zero_investment")
 EVENT_FIELDS = {"at", "type", "stage", "reason", "note"}
 NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 PHONE = re.compile(r"^\+?\d{5,20}$")
-# Extra fields a caller (the demo) may set on the application; the derived ones are not among them.
-EXTRA_FIELDS = {
-    "applicant_name",
-    "phone",
-    "entered_by",
-    "extended_boundary",
-    "extended_boundary_reason",
-    "applicant_ref",
-}
-
-
-CHANNELS = frozenset(Channel.values)
 RESTART_OF = Application._meta.get_field("restart_of")
 
 
@@ -97,7 +85,6 @@ class ValidRecord:
     applicant_name: str = ""
     phone: str = ""
     zero_investment: bool | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _str(record: dict[str, Any], key: str, *, max_length: int, required: bool = True) -> str:
@@ -341,18 +328,6 @@ def validate_record(
     )
 
 
-def _actor_for(
-    ev: ImportEvent, *, applicant: User | None, customer_manager: User | None, project_manager: User | None
-) -> User | None:
-    if ev.type in (EventType.SUBMITTED, EventType.WITHDRAWN):
-        return applicant
-    if ev.type == EventType.STAGE_COMPLETED and ev.stage == "connect":
-        return project_manager or customer_manager
-    if ev.type in (EventType.APPROVAL_STARTED, EventType.APPROVAL_COMPLETED):
-        return None
-    return customer_manager
-
-
 def class_warning(policy: Policy, valid: ValidRecord) -> str | None:
     """The warning for a record whose class contradicts the policy's zero-investment rules
     (`services.class_check`), or None. The record is kept with the utility's class."""
@@ -378,12 +353,6 @@ def plan_record(
     valid: ValidRecord,
     *,
     policy: Policy,
-    imported: bool = True,
-    channel: str = Channel.IMPORT,
-    applicant: User | None = None,
-    customer_manager: User | None = None,
-    project_manager: User | None = None,
-    extra: dict[str, Any] | None = None,
     warnings: list[str] | None = None,
     lookups: Lookups = DATABASE,
 ) -> services.History:
@@ -393,19 +362,10 @@ def plan_record(
     policy's zero-investment rules decide otherwise (`class_warning`), the text is appended to
     `warnings` (the record is imported all the same, and the compliance report marks it).
 
-    With `imported=False` (the demo's native-looking applications) the events are attributed:
-    submitted and withdrawn to the applicant, connect to the project manager, the rest to the
-    customer manager. Imported events have no actor. `extra` sets further application fields
-    (applicant_name, phone, entered_by, extended_boundary, extended_boundary_reason).
-    A restart the record does not declare is looked for in the database (`find_restart_root`).
+    The application is marked imported, through the import channel; its events have no actor
+    (they happened elsewhere). A restart the record does not declare is looked for in the
+    database (`find_restart_root`).
     """
-    extra = dict(extra or {})
-    unknown = sorted(set(extra) - EXTRA_FIELDS)
-    if unknown:
-        raise RecordError(f"extra: {unknown[0]!r} cannot be set on an application")
-    if channel not in CHANNELS:
-        raise RecordError(f"channel: {channel!r} is not one of {', '.join(Channel.values)}")
-
     submitted = valid.events[0]
     day = submitted.at.astimezone(SHANGHAI).date()
     _cls, zero, rule_text = services.decide_eligibility(
@@ -432,28 +392,23 @@ def plan_record(
 
     app = Application(
         no=valid.no,
-        applicant_id=applicant.pk if applicant else None,
         applicant_ref=valid.applicant_ref,
-        applicant_name=valid.applicant_name or (applicant.display_name if applicant else ""),
-        phone=valid.phone or (applicant.phone if applicant else ""),
+        applicant_name=valid.applicant_name,
+        phone=valid.phone,
         customer_class=valid.customer_class,
         county_id=valid.county.pk,
         urban=valid.urban,
         address=valid.address,
         capacity_kw=valid.capacity_kw,
         voltage_kv=valid.voltage_kv,
-        channel=channel,
-        imported=imported,
+        channel=Channel.IMPORT,
+        imported=True,
         policy_name=policy.policy.name,
         zero_investment=zero,
         eligibility_rule=rule_text,
-        customer_manager_id=customer_manager.pk if customer_manager else None,
-        project_manager_id=project_manager.pk if project_manager else None,
         restart_of=root,
         clock_started_at=(root.clock_started_at or root.submitted_at) if root is not None else None,
     )
-    for key, value in extra.items():
-        setattr(app, key, value)
     detected = False
     if root is None and lookups.closed_before(app.applicant_ref):
         # A record that does not say it restarts an application may still be one (requirements
@@ -466,7 +421,6 @@ def plan_record(
             app.restart_of = root
             app.clock_started_at = root.clock_started_at or root.submitted_at
     restart_no = valid.restart_of.no if valid.restart_of is not None else (root.no if root is not None else None)
-    people = {"applicant": applicant, "customer_manager": customer_manager, "project_manager": project_manager}
     events: list[services.HistoryEvent] = []
     for i, ev in enumerate(valid.events):
         data: dict[str, Any] = {}
@@ -477,8 +431,8 @@ def plan_record(
                 "rule": rule_text,
                 "restart_of": restart_no,
                 "documents": valid.documents,
-                "channel": str(channel),
-                "imported": imported,
+                "channel": str(Channel.IMPORT),
+                "imported": True,
             }
             if detected:
                 data["restart_detected"] = True
@@ -489,30 +443,15 @@ def plan_record(
                 stage=ev.stage,
                 reason=ev.reason,
                 note=ev.note,
-                actor=None if imported else _actor_for(ev, **people),
                 data=data,
             )
         )
-        if i == 0 and (customer_manager or project_manager):
-            events.append(
-                services.HistoryEvent(
-                    type=EventType.ASSIGNED,
-                    at=ev.at,
-                    data={"customer_manager": app.customer_manager_id, "project_manager": app.project_manager_id},
-                )
-            )
     return services.History(application=app, events=events)
 
 
 def ingest_record(
     record: dict[str, Any],
     *,
-    imported: bool = True,
-    channel: str = Channel.IMPORT,
-    applicant: User | None = None,
-    customer_manager: User | None = None,
-    project_manager: User | None = None,
-    extra: dict[str, Any] | None = None,
     warnings: list[str] | None = None,
     at: dt.datetime | None = None,
 ) -> Application:
@@ -523,17 +462,7 @@ def ingest_record(
     """
     policy = active_policy()
     valid = validate_record(record, policy=policy)
-    history = plan_record(
-        valid,
-        policy=policy,
-        imported=imported,
-        channel=channel,
-        applicant=applicant,
-        customer_manager=customer_manager,
-        project_manager=project_manager,
-        extra=extra,
-        warnings=warnings,
-    )
+    history = plan_record(valid, policy=policy, warnings=warnings)
     try:
         return services.import_history(history, at=at)
     except IntegrityError as exc:
@@ -629,7 +558,7 @@ class BulkImport:
         self.at = at
         self.batch_size = batch_size
         self.lookups = _BatchLookups({c.adcode: c for c in County.objects.all()}, self)
-        self.lines: list[tuple[int, Any, dict[str, Any]]] = []
+        self.lines: list[tuple[int, Any]] = []
         self.pending: list[tuple[int, services.History]] = []
         self.pending_nos: dict[str, Application] = {}
         self.pending_closed: dict[str, list[Application]] = {}
@@ -641,9 +570,9 @@ class BulkImport:
         self.skipped_lines: list[LineProblem] = []
         self.warnings: list[LineProblem] = []  # of lines imported (or about to be), kept all the same
 
-    def add(self, line: int, record: Any, **plan: Any) -> None:
-        """One parsed line; `plan` are `plan_record`'s options for it (the demo's attribution)."""
-        self.lines.append((line, record, plan))
+    def add(self, line: int, record: Any) -> None:
+        """One parsed line."""
+        self.lines.append((line, record))
         if len(self.lines) >= self.batch_size:
             self._check_lines()
 
@@ -659,12 +588,12 @@ class BulkImport:
 
     def _check_lines(self) -> None:
         lines, self.lines = self.lines, []
-        self.lookups.prefetch([record for _n, record, _p in lines])
-        for number, record, plan in lines:
+        self.lookups.prefetch([record for _n, record in lines])
+        for number, record in lines:
             warnings: list[str] = []
             try:
                 valid = validate_record(record, policy=self.policy, now=self.now, lookups=self.lookups)
-                history = plan_record(valid, policy=self.policy, lookups=self.lookups, warnings=warnings, **plan)
+                history = plan_record(valid, policy=self.policy, lookups=self.lookups, warnings=warnings)
                 services.derive_history(history, now=self.now, policy=self.policy)
             except (CalendarYearMissing, PolicyGap) as exc:
                 self.bad(number, f"events: {exc}")

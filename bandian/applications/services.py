@@ -887,6 +887,72 @@ def derive_history(history: History, *, now: dt.datetime | None = None, policy: 
     history.derived = True
 
 
+def _actor_for(
+    ev: HistoryEvent, *, applicant: User | None, customer_manager: User | None, project_manager: User | None
+) -> User | None:
+    if ev.type in (EventType.SUBMITTED, EventType.WITHDRAWN):
+        return applicant
+    if ev.type == EventType.STAGE_COMPLETED and ev.stage == "connect":
+        return project_manager or customer_manager
+    if ev.type in (EventType.APPROVAL_STARTED, EventType.APPROVAL_COMPLETED):
+        return None
+    return customer_manager
+
+
+def history_attribute(
+    history: History,
+    *,
+    channel: str,
+    applicant: User | None = None,
+    customer_manager: User | None = None,
+    project_manager: User | None = None,
+    entered_by: User | None = None,
+    extended_boundary_reason: str = "",
+) -> History:
+    """A planned history (say, `importer.plan_record`'s) as one kept in bandian from the start,
+    for the demo's applications: not imported, through `channel` (online or at the counter,
+    `entered_by` the clerk), the applicant's login and name, its managers assigned at submission
+    (an `assigned` event right after it), and each event by the person who did it — submission and
+    withdrawal by the applicant, connection by the project manager, the approval interval by the
+    departments (no actor), the rest by the customer manager. A high-voltage application whose
+    grid investment reaches further says why (`extended_boundary_reason`). Changes the history
+    (nothing is written; `import_histories` writes it) and returns it."""
+    if channel not in (Channel.ONLINE, Channel.COUNTER):
+        raise ValueError(f"channel: {channel!r} is neither online nor counter")
+    if not history.events or history.events[0].type != EventType.SUBMITTED:
+        raise ValueError("a history begins with its submission")
+    app = history.application
+    app.imported = False
+    app.channel = channel
+    if applicant is not None:
+        app.applicant_id = applicant.pk
+        app.applicant_name = app.applicant_name or applicant.display_name
+        app.phone = app.phone or applicant.phone
+    app.customer_manager_id = customer_manager.pk if customer_manager else None
+    app.project_manager_id = project_manager.pk if project_manager else None
+    if entered_by is not None:
+        app.entered_by = entered_by
+    if extended_boundary_reason:
+        app.extended_boundary = True
+        app.extended_boundary_reason = extended_boundary_reason
+    people = {"applicant": applicant, "customer_manager": customer_manager, "project_manager": project_manager}
+    events = [ev for ev in history.events if ev.type != EventType.ASSIGNED]
+    for ev in events:
+        ev.actor = _actor_for(ev, **people)
+    submitted = events[0]
+    submitted.data = {**submitted.data, "channel": str(channel), "imported": False}
+    if customer_manager or project_manager:
+        assigned = HistoryEvent(
+            type=EventType.ASSIGNED,
+            at=submitted.at,
+            data={"customer_manager": app.customer_manager_id, "project_manager": app.project_manager_id},
+        )
+        events.insert(1, assigned)
+    history.events = events
+    history.derived = False  # derived again from the timeline as it is now
+    return history
+
+
 def reserve_numbers(numbers: Iterable[str]) -> None:
     """Keep native numbering clear of imported QDN-YYYY-NNNNNN numbers."""
     highest: dict[int, int] = {}

@@ -6,8 +6,11 @@ through the importer (the same hash-chained event path as everything else). Each
 timeline is checked against the pure clocks before it is kept, so that "on time", "late",
 "nearly due" and "overdue" mean what they say on the working-day calendar.
 
-Nothing here writes an application's state directly: `load_demo` feeds every record to
-`bandian.applications.importer.BulkImport`, the bulk path of `manage.py import_applications`.
+Nothing here writes an application directly: `load_demo` checks every record with the importer's
+`validate_record` and plans it with `plan_record` (as `manage.py import_applications` does), has
+`applications.services.history_attribute` make it an application kept in bandian from the start
+(channel, applicant, managers, who did each step), and writes them in bulk through
+`applications.services.import_histories`, the write path of the bulk import.
 The staff usernames are made for the counties of the Qiandongnan policy (`COUNTY_SLUGS`).
 """
 
@@ -25,17 +28,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from bandian.accounts.models import County, Role, User
 from bandian.accounts.services import NewUser, users_create
 from bandian.applications.clocks import Clocks, TimelineEvent, compute_clocks
-from bandian.applications.importer import BulkImport
+from bandian.applications.enums import Status
+from bandian.applications.importer import Lookups, RecordError, plan_record, validate_record
 from bandian.applications.models import Application
-from bandian.applications.services import decide_eligibility
+from bandian.applications.services import (
+    History,
+    decide_eligibility,
+    derive_history,
+    history_attribute,
+    import_histories,
+)
 from bandian.core.identity import applicant_ref
 from bandian.core.time import SHANGHAI
 from bandian.policy.loader import active_policy
-from bandian.policy.schema import Policy
+from bandian.policy.schema import Policy, PolicyGap
 from bandian.workdays.calendar import DAY, CalendarYearMissing, WorkCalendar
 from bandian.workdays.selectors import get_calendar
 
@@ -655,15 +666,38 @@ def _create_users(policy: Policy) -> dict[str, User]:
     return {u.username: u for u in users_create(people, password=PASSWORD)}
 
 
-def _extra(r: DemoRecord, counter_clerk: User | None) -> dict[str, Any]:
-    """Application fields beside the §5 record: who entered it at the counter, the HV boundary."""
-    extra: dict[str, Any] = {}
-    if counter_clerk is not None:
-        extra["entered_by"] = counter_clerk
-    if r.extended_boundary_reason:
-        extra["extended_boundary"] = True
-        extra["extended_boundary_reason"] = r.extended_boundary_reason
-    return extra
+BATCH = 2000  # applications written at a time
+
+
+class _Planned(Lookups):
+    """What checking a demo record asks, answered from the records planned before it: the demo
+    loads into a database without applications (`load_demo` checks), so an application a record
+    restarts, or a number it repeats, can only be one of the demo's own."""
+
+    def __init__(self, counties: dict[str, County]) -> None:
+        self.counties = counties
+        self.nos: dict[str, Application] = {}
+        self.closed: dict[str, list[Application]] = {}
+
+    def planned(self, app: Application) -> None:
+        self.nos[app.no] = app
+        if app.status in (Status.WITHDRAWN, Status.CANCELLED):
+            self.closed.setdefault(app.applicant_ref, []).append(app)
+
+    def county(self, code: str) -> County | None:
+        return self.counties.get(code)
+
+    def application(self, no: str) -> Application | None:
+        return self.nos.get(no)
+
+    def exists(self, no: str) -> bool:
+        return no in self.nos
+
+    def closed_before(self, applicant_ref: str) -> bool:
+        return applicant_ref in self.closed
+
+    def restart_candidates(self, applicant_ref: str) -> list[Application]:
+        return self.closed.get(applicant_ref, [])
 
 
 def load_demo(*, size: int, progress: Callable[[str], None] | None = None) -> LoadResult:
@@ -687,24 +721,31 @@ def load_demo(*, size: int, progress: Callable[[str], None] | None = None) -> Lo
     with transaction.atomic():
         users = _create_users(policy)
         applicant = users[APPLICANT_USERNAME]
-        run = BulkImport(batch_size=2000)
+        lookups = _Planned({c.adcode: c for c in County.objects.all()})
+        now = timezone.now()
+        histories: list[History] = []
         for n, r in enumerate(records, start=1):
             staff = staff_usernames(r.county)
-            counter_clerk = users[staff["counter"][0]] if r.channel == "counter" else None
-            run.add(
-                n,
-                r.record,
-                imported=False,
-                channel=r.channel,
-                applicant=applicant if r.owned else None,
-                customer_manager=users[staff["customer_manager"][r.manager_index]],
-                project_manager=users[staff["project_manager"][r.manager_index]],
-                extra=_extra(r, counter_clerk),
-            )
+            try:
+                valid = validate_record(r.record, policy=policy, now=now, lookups=lookups)
+                history = history_attribute(
+                    plan_record(valid, policy=policy, lookups=lookups),
+                    channel=r.channel,
+                    applicant=applicant if r.owned else None,
+                    customer_manager=users[staff["customer_manager"][r.manager_index]],
+                    project_manager=users[staff["project_manager"][r.manager_index]],
+                    entered_by=users[staff["counter"][0]] if r.channel == "counter" else None,
+                    extended_boundary_reason=r.extended_boundary_reason,
+                )
+                derive_history(history, now=now, policy=policy)
+            except (CalendarYearMissing, PolicyGap) as exc:  # e.g. the calendar lacks the current year
+                raise RuntimeError(f"demo application {r.record['no']}: events: {exc}") from exc
+            except RecordError as exc:
+                raise RuntimeError(f"demo application {r.record['no']}: {exc}") from exc
+            lookups.planned(history.application)
+            histories.append(history)
             if progress is not None and n % 2000 == 0:
                 progress(f"{n} of {len(records)} applications")
-        run.finish()
-        if run.problems or run.skipped:  # e.g. the calendar lacks the current year: nothing is kept
-            first = run.problems[0] if run.problems else run.skipped_lines[0]
-            raise RuntimeError(f"demo application {records[first.line - 1].record['no']}: {first.reason}")
+        for start in range(0, len(histories), BATCH):
+            import_histories(histories[start : start + BATCH])
     return LoadResult(True, len(users), len(records), time.monotonic() - started)

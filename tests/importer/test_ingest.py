@@ -6,9 +6,10 @@ import time_machine
 
 from bandian.applications import integrity, services
 from bandian.applications.enums import EventType, Status
-from bandian.applications.importer import DuplicateRecord, RecordError, ingest_record
+from bandian.applications.importer import DuplicateRecord, RecordError, ingest_record, plan_record, validate_record
 from bandian.applications.models import Application, Sequence
 from bandian.core.time import SHANGHAI
+from bandian.policy.loader import active_policy
 from tests.conftest import submitted
 from tests.importer.conftest import SAMPLE, sample
 
@@ -127,23 +128,38 @@ def test_an_imported_number_is_never_handed_out_again_by_native_numbering():
     assert Sequence.objects.get(year=2026).last == 123
 
 
-def test_demo_callers_get_attributed_native_looking_applications(alice, cm, pm):
-    app = ingest_record(
-        sample(),
-        imported=False,
-        channel="online",
-        applicant=alice,
-        customer_manager=cm,
-        project_manager=pm,
-        extra={"applicant_name": "Alice"},
-    )
+def test_an_imported_record_is_marked_imported_and_its_events_have_no_actor():
+    app = ingest_record(sample())
+    assert app.imported and app.channel == "import" and app.customer_manager is None
+    events = list(app.events.order_by("seq"))
+    assert EventType.ASSIGNED not in {e.type for e in events}
+    assert all(e.actor is None for e in events)
+    assert events[0].data["imported"] is True
+
+
+def test_an_attributed_history_is_kept_as_a_native_application(alice, cm, pm):
+    """The demo's path: a checked record planned by the importer, attributed to the people of
+    bandian (`services.history_attribute`), then written like an import."""
+    policy = active_policy()
+    history = plan_record(validate_record(sample(applicant_name="Alice"), policy=policy), policy=policy)
+    services.history_attribute(history, channel="online", applicant=alice, customer_manager=cm, project_manager=pm)
+    app = services.import_history(history)
     assert not app.imported and app.channel == "online"
     assert app.applicant == alice and app.phone == alice.phone and app.applicant_name == "Alice"
+    assert app.customer_manager == cm and app.project_manager == pm
     events = list(app.events.order_by("seq"))
     assert [e.type for e in events[:2]] == [EventType.SUBMITTED, EventType.ASSIGNED]
-    assert events[0].actor == alice
+    assert events[0].actor == alice and events[0].data["imported"] is False and events[0].data["channel"] == "online"
     assert events[-1].actor == pm  # connect
     assert chain_is_valid(app)
+
+
+def test_an_attributed_history_goes_online_or_through_the_counter_only(alice):
+    policy = active_policy()
+    history = plan_record(validate_record(sample(), policy=policy), policy=policy)
+    with pytest.raises(ValueError, match="channel"):
+        services.history_attribute(history, channel="import", applicant=alice)
+    assert history.application.imported and history.events[0].actor is None  # unchanged
 
 
 BAD = [
