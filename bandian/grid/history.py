@@ -65,6 +65,26 @@ LABELS: dict[str | tuple[str, str], Any] = {
     "restored_at": _("复电时间"),
     "users_restored": _("复电用户"),
     "note": _("备注"),
+    # Planned outages, repair progress and rationing orders (bandian.outages).
+    "end": _("预计结束时间"),
+    "works": _("停电工作内容"),
+    "area": _("停电范围"),
+    "temporary": _("临时检修"),
+    "status": _("状态"),
+    "announced_at": _("公告时间"),
+    "start_announced_at": _("开始时间公告于"),
+    "late_changes": _("通知期内的变更次数"),
+    "event": _("停电事件"),
+    "stage": _("抢修进度"),
+    "estimated_restoration": _("预计恢复送电时间"),
+    "rationing_order": _("有序用电方案或指令"),
+    ("rationingorder", "kind"): _("授权类型"),
+    "authority": _("发文机关"),
+    "document_no": _("文号"),
+    "issued_on": _("发文日期"),
+    "valid_from": _("有效期起"),
+    "valid_to": _("有效期止"),
+    "users": _("涵盖的用户"),
 }
 
 Triple = tuple[str, Any, Any]

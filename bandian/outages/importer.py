@@ -31,7 +31,8 @@ from bandian.grid import history
 from bandian.grid.enums import ChangeAction
 from bandian.grid.loaders import LoadReport
 from bandian.grid.models import MVUser
-from bandian.outages.enums import Source
+from bandian.outages import rationing
+from bandian.outages.enums import OutageCause, Source
 from bandian.outages.models import Interruption, OutageEvent
 from bandian.outages.records import USERS_SCHEMA, InputError, Parsed, parse_interruptions, parse_users
 
@@ -192,20 +193,22 @@ def import_interruptions(
             result.users = LoadReport("users")
             import_users(users[0], users[1], counties=counties, report=result.users, actor=actor, at=at)
         report = result.interruptions
-        _import_rows(data, name, counties=counties, report=report)
+        rationed = _import_rows(data, name, counties=counties, report=report)
         history.record_summary(
             Interruption, action=ChangeAction.IMPORT, actor=actor, at=at,
             summary=f"{name}: {report.created} created, {report.updated} updated, {len(report.errors)} rejected",
         )  # fmt: skip
+    rationing.check_import(rationed, name)  # in the site's language, not the report's English
     return result
 
 
-def _import_rows(data: bytes, name: str, *, counties: set[str] | None, report: LoadReport) -> None:
+def _import_rows(data: bytes, name: str, *, counties: set[str] | None, report: LoadReport) -> set[str]:
+    """Write the good rows; returns the event ids of the rationing rows written."""
     problems = Problems(report)
     frame = problems.parsed(parse_interruptions, data, name)
     if frame is None:
         problems.write()
-        return
+        return set()
     user_county = dict(MVUser.objects.values_list("user_id", "county_id"))
     entered = set(OutageEvent.objects.values_list("reference", flat=True))
     seen: dict[tuple[str, str], int] = {}
@@ -242,6 +245,7 @@ def _import_rows(data: bytes, name: str, *, counties: set[str] | None, report: L
     report.updated = existing
     report.created = len(good) - existing
     _upsert(good)
+    return {row[0] for row in good if row[5] == OutageCause.RATIONING}
 
 
 def _upsert(rows: list[tuple[str, str, dt.datetime, dt.datetime, str, str]]) -> None:

@@ -22,15 +22,17 @@ from django.utils.translation import gettext as _
 
 from bandian.accounts.models import User
 from bandian.core import limits
+from bandian.core.errors import ServiceError
 from bandian.core.time import SHANGHAI
 from bandian.grid import history
 from bandian.grid.enums import ChangeAction
 from bandian.grid.models import Feeder, MVUser, Transformer
-from bandian.outages.enums import EventScope, Source
-from bandian.outages.models import Interruption, OutageEvent, RestorationStep
+from bandian.outages import rationing
+from bandian.outages.enums import EventScope, OutageCause, Source
+from bandian.outages.models import Interruption, OutageEvent, RationingOrder, RestorationStep
 
 
-class OutageError(Exception):
+class OutageError(ServiceError):
     """A request the outage records refuse, with a message for the person who made it."""
 
 
@@ -68,10 +70,16 @@ def event_create(
     cause: str,
     start: dt.datetime,
     description: str = "",
+    area: str = "",
+    rationing_order: RationingOrder | None = None,
+    reference: str = "",
     actor: User | None,
     at: dt.datetime | None = None,
 ) -> OutageEvent:
-    """Enter an outage on a feeder, or on some of its transformers."""
+    """Enter an outage on a feeder, or on some of its transformers. A rationing outage names the
+    order it executes; without one (or for users it does not list) it is flagged and the
+    supervisors are told (bandian.outages.rationing). `reference` is given when a planned outage
+    takes place (it keeps its own); otherwise the next TD-<year>-<n>."""
     at = at or timezone.now()
     chosen = list(transformers)
     stray = [t.code for t in chosen if t.feeder_id != feeder.pk]
@@ -83,19 +91,24 @@ def event_create(
         raise OutageError(_("停电开始时间须带时区。"))
     if not limits.date_in_range(start):
         raise OutageError(limits.date_range_message())
+    if rationing_order is not None and cause != OutageCause.RATIONING:
+        raise OutageError(_("只有限电停电才执行有序用电方案或指令。"))
     affected = users_in_service(feeder=feeder, transformers=chosen, at=start)
     if not affected:
         raise OutageError(_("停电开始时，所选范围内没有在运的中压用户。"))
-    event = _create_numbered(
-        scope=EventScope.TRANSFORMERS if chosen else EventScope.FEEDER,
-        feeder=feeder,
-        county_id=feeder.county_id,
-        kind=kind,
-        cause=cause,
-        start=start,
-        description=description,
-        entered_by=actor,
-    )
+    fields = {
+        "scope": EventScope.TRANSFORMERS if chosen else EventScope.FEEDER,
+        "feeder": feeder,
+        "county_id": feeder.county_id,
+        "kind": kind,
+        "cause": cause,
+        "start": start,
+        "description": description,
+        "area": area,
+        "rationing_order": rationing_order,
+        "entered_by": actor,
+    }
+    event = OutageEvent.objects.create(reference=reference, **fields) if reference else _create_numbered(**fields)
     if chosen:
         event.transformers.set(chosen)
     event.affected_users.set(affected)
@@ -106,6 +119,7 @@ def event_create(
         ("affected_users", None, history.shown(affected)),
     ]
     history.record(event, action=ChangeAction.CREATE, actor=actor, at=at, changes=[c for c in changes if c[2]])
+    rationing.check_event(event)
     return event
 
 
