@@ -74,7 +74,7 @@ LABELS: dict[str | tuple[str, str], Any] = {
     "announced_at": _("公告时间"),
     "start_announced_at": _("开始时间公告于"),
     "late_changes": _("通知期内的变更次数"),
-    "event": _("停电事件"),
+    "event": _("对应的停电事件"),
     "stage": _("抢修进度"),
     "estimated_restoration": _("预计恢复送电时间"),
     "rationing_order": _("有序用电方案或指令"),

@@ -129,7 +129,8 @@ def progress_add(
         raise StateConflict(_("停电 %(ref)s 已恢复送电并结束。") % {"ref": event.reference})
     if stage not in RECORDED_STAGES:
         raise OutageError(
-            _("未知的抢修进度：%(s)s（可选：%(all)s）") % {"s": stage, "all": ", ".join(str(s) for s in RECORDED_STAGES)}
+            _("未知的抢修进度：%(s)s（可选：%(all)s）")
+            % {"s": stage, "all": ", ".join(str(s) for s in RECORDED_STAGES)}
         )
     note = note.strip()
     if len(note) > limits.SHORT_MAX:
@@ -150,13 +151,18 @@ def progress_add(
         restored = chosen
     elif stage == ProgressStage.RESTORED:
         if before:
-            restoration = services.restoration_add(event=event, at=at, users=None, note=note, actor=actor, recorded_at=at)
+            restoration = services.restoration_add(
+                event=event, at=at, users=None, note=note, actor=actor, recorded_at=at
+            )
         restored = before
     step = ProgressStep.objects.create(
         event=event, stage=stage, at=at, estimated_restoration=estimated_restoration, note=note,
         restoration=restoration, entered_by=actor,
     )  # fmt: skip
-    changes = [("stage", None, str(ProgressStage(stage).label)), ("estimated_restoration", None, history.shown(estimated_restoration))]
+    changes = [
+        ("stage", None, str(ProgressStage(stage).label)),
+        ("estimated_restoration", None, history.shown(estimated_restoration)),
+    ]
     if note:
         changes.append(("note", None, note))
     history.record(event, action=ChangeAction.UPDATE, actor=actor, at=at, changes=[c for c in changes if c[2]])

@@ -13,7 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from bandian.accounts.models import County
 from bandian.grid.models import Feeder, MVUser, Transformer
 from bandian.outages.enums import (
-    EventScope, NoticeKind, OrderKind, OutageCause, OutageKind, PlanStatus, ProgressStage, Source,
+    EventScope,
+    NoticeKind,
+    OrderKind,
+    OutageCause,
+    OutageKind,
+    PlanStatus,
+    ProgressStage,
+    Source,
 )  # fmt: skip
 
 
@@ -196,9 +203,7 @@ class ProgressStep(models.Model):
     at = models.DateTimeField(_("at"))
     estimated_restoration = models.DateTimeField(_("estimated restoration"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
-    restoration = models.ForeignKey(
-        RestorationStep, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    restoration = models.ForeignKey(RestorationStep, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -225,7 +230,9 @@ class Notice(models.Model):
     recipients = models.PositiveIntegerField(_("customers notified"), default=0)
     # A change of a planned outage made inside its notice period (7 days; temporary: 24 hours).
     inside_notice_period = models.BooleanField(_("inside the notice period"), default=False)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -155,7 +155,7 @@ def planned_create(
     plan = _create_numbered(fields)
     if chosen:
         plan.transformers.set(chosen)
-    changes = history.diff(None, history.snapshot(plan)) + [("transformers", None, history.shown(chosen) or None)]
+    changes = [*history.diff(None, history.snapshot(plan)), ("transformers", None, history.shown(chosen) or None)]
     history.record(plan, action=ChangeAction.CREATE, actor=actor, at=at, changes=[c for c in changes if c[2]])
     customers = notices.customers_of(affected)
     notices.send(
@@ -180,7 +180,8 @@ def _lock(plan: PlannedOutage) -> PlannedOutage:
     locked = PlannedOutage.objects.select_for_update().get(pk=plan.pk)
     if locked.status != PlanStatus.ANNOUNCED:
         raise StateConflict(
-            _("计划停电 %(ref)s %(status)s，不能再变更。") % {"ref": locked.reference, "status": locked.get_status_display()}
+            _("计划停电 %(ref)s %(status)s，不能再变更。")
+            % {"ref": locked.reference, "status": locked.get_status_display()}
         )
     return locked
 
@@ -229,9 +230,12 @@ def planned_change(
         plan.start_announced_at = at
     plan.late_changes += int(inside)
     plan.save(update_fields=["start", "end", "start_announced_at", "late_changes"])
-    changes = history.diff(before, history.snapshot(plan)) + [("note", None, reason)]
+    changes = [*history.diff(before, history.snapshot(plan)), ("note", None, reason)]
     history.record(plan, action=ChangeAction.UPDATE, actor=actor, at=at, changes=changes)
-    body = _("停电计划变更（%(how)s）：原定 %(old_start)s 至 %(old_end)s 的停电改为 %(start)s 至 %(end)s。原因：%(reason)s。") % {
+    text = _(
+        "停电计划变更（%(how)s）：原定 %(old_start)s 至 %(old_end)s 的停电改为 %(start)s 至 %(end)s。原因：%(reason)s。"
+    )
+    body = text % {
         "how": how, "old_start": _local(old_start), "old_end": _local(old_end), "start": _local(new_start),
         "end": _local(new_end), "reason": reason,
     }  # fmt: skip
@@ -257,7 +261,7 @@ def planned_cancel(
     plan.status = PlanStatus.CANCELLED
     plan.late_changes += int(inside)
     plan.save(update_fields=["status", "late_changes"])
-    changes = history.diff(before, history.snapshot(plan)) + [("note", None, reason)]
+    changes = [*history.diff(before, history.snapshot(plan)), ("note", None, reason)]
     history.record(plan, action=ChangeAction.UPDATE, actor=actor, at=at, changes=changes)
     body = _("原定 %(start)s 至 %(end)s 在%(area)s的停电取消，届时正常供电。原因：%(reason)s。") % {
         "start": _local(plan.start), "end": _local(plan.end), "area": plan.area, "reason": reason,
@@ -290,5 +294,7 @@ def planned_begin(*, plan: PlannedOutage, actor: User | None, at: dt.datetime | 
     plan.status = PlanStatus.STARTED
     plan.event = event
     plan.save(update_fields=["status", "event"])
-    history.record(plan, action=ChangeAction.UPDATE, actor=actor, at=at, changes=history.diff(before, history.snapshot(plan)))
+    history.record(
+        plan, action=ChangeAction.UPDATE, actor=actor, at=at, changes=history.diff(before, history.snapshot(plan))
+    )
     return event

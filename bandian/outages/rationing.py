@@ -79,7 +79,7 @@ def order_create(
         valid_from=valid_from, valid_to=valid_to, entered_by=actor,
     )  # fmt: skip
     order.users.set(chosen)
-    changes = history.diff(None, history.snapshot(order)) + [("users", None, history.shown(chosen))]
+    changes = [*history.diff(None, history.snapshot(order)), ("users", None, history.shown(chosen))]
     history.record(order, action=ChangeAction.CREATE, actor=actor, at=at, changes=changes)
     return order
 
@@ -150,9 +150,9 @@ def unauthorised(
         rows = rows.filter(event_id__in=list(event_ids))
     entered = rows.filter(outage__isnull=False).select_related("outage__rationing_order", "user")
     listed = dict.fromkeys(
-        RationingOrder.users.through.objects.filter(
-            rationingorder__events__in=entered.values("outage_id")
-        ).values_list("rationingorder_id", "mvuser__user_id")
+        RationingOrder.users.through.objects.filter(rationingorder__events__in=entered.values("outage_id")).values_list(
+            "rationingorder_id", "mvuser__user_id"
+        )
     )
     for row in entered:
         assert row.outage is not None
@@ -209,7 +209,9 @@ def check_import(event_ids: Iterable[str], name: str) -> int:
     flags = [f for f in unauthorised(event_ids=ids) if f.source == Source.IMPORTED]
     if flags:
         subject = _("违规限电：导入的停电记录")
-        body = _("文件 %(name)s 中有 %(n)d 条限电停电记录没有有序用电方案或指令授权。") % {"name": name, "n": len(flags)}
+        body = _("文件 %(name)s 中有 %(n)d 条限电停电记录没有有序用电方案或指令授权。") % {
+            "name": name,
+            "n": len(flags),
+        }
         notices.tell_supervisors(subject=subject, body=body)
     return len(flags)
-

@@ -36,9 +36,15 @@ def grid(db) -> Grid:
     built = build_grid()
     LVCustomer.objects.filter(account_no="0601000001").update(phone="13900000001")
     t = built.transformers
-    LVCustomer.objects.create(account_no="0601000002", name="李四", transformer=t["T1"], county_id="522601", phone="13900000002")
-    LVCustomer.objects.create(account_no="0601000003", name="王五", transformer=t["T2"], county_id="522601", phone="13900000003")
-    LVCustomer.objects.create(account_no="2201000001", name="钱六", transformer=t["T9"], county_id="522622", phone="13900000009")
+    LVCustomer.objects.create(
+        account_no="0601000002", name="李四", transformer=t["T1"], county_id="522601", phone="13900000002"
+    )
+    LVCustomer.objects.create(
+        account_no="0601000003", name="王五", transformer=t["T2"], county_id="522601", phone="13900000003"
+    )
+    LVCustomer.objects.create(
+        account_no="2201000001", name="钱六", transformer=t["T9"], county_id="522622", phone="13900000009"
+    )
     MVUser.objects.filter(user_id="H1").update(contact_name="赵经理", contact_phone="13900000100")
     built.users["H1"].refresh_from_db()
     return built

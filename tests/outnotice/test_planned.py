@@ -25,7 +25,7 @@ def plan_on_t1(grid, operator, *, days=8, temporary=False, **extra):
 
 
 def phones_told(reference):
-    return sorted(Message.objects.filter(subject__endswith=f"（{reference}）", channel="sms").values_list("phone", flat=True))
+    return sorted(Message.objects.filter(ref=reference, channel="sms").values_list("phone", flat=True))
 
 
 def test_a_plan_notifies_the_lv_customers_under_its_transformers(grid, operator):
