@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,10 +22,12 @@ from django.utils.translation import gettext_lazy
 from bandian.accounts.models import County
 from bandian.accounts.rules import signed_in_user
 from bandian.core.errors import ServiceError, StateConflict
+from bandian.core.limits import parse_year
+from bandian.core.text import label
 from bandian.core.time import SHANGHAI
 from bandian.policy.loader import active_policy
-from bandian.supervision import annual, rules
-from bandian.supervision.models import Action, AnnualPlan, Rectification, Source, Status
+from bandian.supervision import annual, ledger, rules
+from bandian.supervision.models import Action, AnnualPlan, Rectification, Source, Status, TaskStatus
 from bandian.supervision.rectifications import (
     closed_in_time,
     is_overdue,
@@ -253,3 +255,125 @@ def annual_plan_download(request: HttpRequest, year: int) -> FileResponse:
         raise PermissionDenied(_("只有监管人员和责任单位可以查看年度实施方案"))
     plan = get_object_or_404(AnnualPlan, year=year)
     return FileResponse(plan.file.open("rb"), filename=plan.original_name or f"{year}.pdf")
+
+
+class LedgerForm(forms.Form):
+    unit = forms.ChoiceField(label=gettext_lazy("责任单位"))
+    measures = forms.CharField(
+        label=gettext_lazy("工作措施"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+    progress = forms.CharField(
+        label=gettext_lazy("进展情况"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+    started_on = forms.DateField(
+        label=gettext_lazy("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    planned_on = forms.DateField(
+        label=gettext_lazy("计划完成日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    done_on = forms.DateField(
+        label=gettext_lazy("完成日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    evidence = forms.FileField(label=gettext_lazy("佐证材料（PDF、JPEG 或 PNG）"), required=False)
+
+    def __init__(self, *args: Any, units: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["unit"]
+        field.choices = [(u, unit_label(u)) for u in units]
+
+
+class ReviewForm(forms.Form):
+    status = forms.ChoiceField(label=gettext_lazy("任务状态"), choices=TaskStatus.choices)
+    comment = forms.CharField(
+        label=gettext_lazy("监管意见"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, required=False
+    )
+
+
+def _ledger_year(request: HttpRequest) -> tuple[int, str]:
+    this_year = _today().year
+    return parse_year(request.GET.get("year"), default=this_year, years=range(this_year - 1, this_year + 1))
+
+
+@login_required
+def ledger_page(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    if not rules.can_view_ledger(user):
+        raise PermissionDenied(_("只有监管人员和责任单位可以查看重点任务台账"))
+    year, error = _ledger_year(request)
+    context: dict[str, Any] = {
+        "year": year,
+        "years": range(_today().year, _today().year - 2, -1),
+        "error": error,
+        "tasks": [],
+    }
+    if error:
+        return render(request, "supervision/ledger.html", context, status=400)
+    for line in ledger.ledger(year):
+        shown = rules.ledger_units_shown(user, line.task.units)
+        if not shown:
+            continue
+        context["tasks"].append(
+            {
+                "line": line,
+                "name": label(line.task),
+                "units": [{"u": u, "name": unit_label(u.unit)} for u in line.units if u.unit in shown],
+                "stale": any(u.stale for u in line.units if u.unit in shown),
+            }
+        )
+    context["stale_days"] = active_policy().supervision.ledger_stale_days
+    return render(request, "supervision/ledger.html", context)
+
+
+@login_required
+def ledger_task(request: HttpRequest, year: int, task: int) -> HttpResponse:
+    user = signed_in_user(request)
+    if not rules.can_view_ledger(user):
+        raise PermissionDenied(_("只有监管人员和责任单位可以查看重点任务台账"))
+    try:
+        spec = ledger.key_task(task)
+    except ServiceError as exc:
+        raise Http404(str(exc)) from exc
+    shown = rules.ledger_units_shown(user, spec.units)
+    if not shown:
+        raise Http404(_("不是您单位的任务"))
+    mine = [u for u in spec.units if u in rules.units_of(user)]
+    update_form = LedgerForm(units=mine) if mine else None
+    review_form = ReviewForm() if rules.can_open_rectification(user) else None
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("kind") == "review":
+                if review_form is None:
+                    raise PermissionDenied(_("只有监管人员可以评定任务状态"))
+                review_form = ReviewForm(request.POST)
+                if review_form.is_valid():
+                    d = review_form.cleaned_data
+                    ledger.task_review(year=year, task=task, status=d["status"], comment=d["comment"], actor=user)
+                    return redirect("supervision:ledger_task", year=year, task=task)
+            else:
+                if update_form is None:
+                    raise PermissionDenied(_("只有责任单位可以更新台账"))
+                update_form = LedgerForm(request.POST, request.FILES, units=mine)
+                if update_form.is_valid():
+                    d = update_form.cleaned_data
+                    ledger.ledger_update(year=year, task=task, actor=user, **d)
+                    return redirect("supervision:ledger_task", year=year, task=task)
+            status = 400
+        except ServiceError as exc:
+            form = review_form if request.POST.get("kind") == "review" else update_form
+            assert form is not None
+            form.add_error(None, str(exc))
+            status = 400
+    context = {
+        "year": year,
+        "task": spec,
+        "name": label(spec),
+        "units": "、".join(unit_label(u) for u in spec.units),
+        "entries": [
+            {"e": e, "unit_name": unit_label(e.unit)} for e in ledger.entries_of(year, task) if e.unit in shown
+        ],
+        "reviews": ledger.reviews_of(year, task),
+        "update_form": update_form,
+        "review_form": review_form,
+    }
+    return render(request, "supervision/ledger_task.html", context, status=status)

@@ -168,3 +168,53 @@ class InterimReport(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class TaskStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("未启动")
+    ON_TRACK = "on_track", _("按计划推进")
+    BEHIND = "behind", _("进度滞后")
+    DONE = "done", _("已完成")
+
+
+class LedgerEntry(models.Model):
+    """A responsible unit's update of a key task (重点任务台账): measures, progress, evidence, dates."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    task = models.PositiveSmallIntegerField(_("key task"))
+    unit = models.CharField(_("responsible unit"), max_length=40)
+    measures = models.TextField(_("measures"))
+    progress = models.TextField(_("progress"))
+    started_on = models.DateField(_("started on"), null=True, blank=True)
+    planned_on = models.DateField(_("to be completed by"), null=True, blank=True)
+    done_on = models.DateField(_("completed on"), null=True, blank=True)
+    evidence = models.FileField(upload_to="ledger/%Y/", blank=True)
+    evidence_sha256 = models.CharField(max_length=64, blank=True)
+    evidence_name = models.CharField(max_length=200, blank=True)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["year", "task", "unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.year} task {self.task} {self.unit}"
+
+
+class TaskReview(models.Model):
+    """A supervisor's status and comment on a key task for a year; the latest one is in force."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    task = models.PositiveSmallIntegerField(_("key task"))
+    status = models.CharField(_("status"), max_length=20, choices=TaskStatus.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    reviewed_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-reviewed_at", "-id"]
+        indexes = [models.Index(fields=["year", "task"])]
+
+    def __str__(self) -> str:
+        return f"{self.year} task {self.task} {self.status}"

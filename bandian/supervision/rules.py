@@ -90,3 +90,16 @@ def can_view_annual_plans(user: AnyUser) -> bool:
 def can_file_annual_plan(user: AnyUser) -> bool:
     """The utility files its plan and interim reports: its administrators (the utility runs bandian)."""
     return is_admin(user)
+
+
+def can_view_ledger(user: AnyUser) -> bool:
+    """Supervisors and admins (the whole ledger) and the responsible units' logins (their own rows)."""
+    return can_supervise(user) or bool(units_of(user))
+
+
+def ledger_units_shown(user: AnyUser, units: list[str]) -> list[str]:
+    """Which of a task's units this user sees: all for supervisors and admins, else their own."""
+    if can_supervise(user):
+        return list(units)
+    mine = units_of(user)
+    return [u for u in units if u in mine]

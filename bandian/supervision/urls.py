@@ -9,6 +9,8 @@ urlpatterns = [
     path("approvals/", views.approvals, name="approvals"),
     path("rectifications/", loop_views.rectification_list, name="rectifications"),
     path("rectifications/<ref:no>/", loop_views.rectification_detail, name="rectification"),
+    path("ledger/", loop_views.ledger_page, name="ledger"),
+    path("ledger/<int:year>/<int:task>/", loop_views.ledger_task, name="ledger_task"),
     path("annual-plans/", loop_views.annual_plans, name="annual_plans"),
     path("annual-plans/<int:year>/file", loop_views.annual_plan_download, name="annual_plan_file"),
 ]
