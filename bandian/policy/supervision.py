@@ -51,6 +51,48 @@ class AnnualPlanRules(_Strict):
     reminder_days: list[int] = Field(default_factory=lambda: [30, 7, 1])
 
 
+class Label(_Strict):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class ComplaintLimit(_Strict):
+    days: int = Field(ge=1, le=366)
+    # `working`: official working days (the working-day calendar); `calendar`: calendar days.
+    calendar: Literal["working", "calendar"]
+
+
+def _default_categories() -> dict[str, Label]:
+    return {
+        "connection_time": Label(zh="办电时间", en="Connection time"),
+        "fees": Label(zh="收费", en="Fees"),
+        "outage": Label(zh="停电", en="Outages"),
+        "service": Label(zh="服务质量", en="Service quality"),
+        "designation": Label(zh="指定设计、施工、供货单位（三指定）", en="Steered to a contractor (三指定)"),
+        "other": Label(zh="其他", en="Other"),
+    }
+
+
+class ComplaintRules(_Strict):
+    """12398 / 95598 complaints: time limits of the energy regulator's rules (ours as defaults:
+    decide whether to accept within 7 working days, answer within 60 days, once extendable by 30)."""
+
+    accept: ComplaintLimit = ComplaintLimit(days=7, calendar="working")
+    answer: ComplaintLimit = ComplaintLimit(days=60, calendar="calendar")
+    extension: ComplaintLimit = ComplaintLimit(days=30, calendar="calendar")
+    categories: dict[Code, Label] = Field(default_factory=_default_categories)
+    # The category of a report of being steered to a contractor (counts toward 三指定).
+    designation_category: Code = "designation"
+
+
+class DesignationRules(_Strict):
+    """三指定 detection (ours): a builder taking more than `max_share` of a customer manager's (or a
+    county's) high-voltage applications, over at least `min_applications`, is reviewed."""
+
+    max_share: float = Field(default=0.5, gt=0, le=1)
+    min_applications: int = Field(default=10, ge=1)
+
+
 class Supervision(_Strict):
     units: dict[Code, Unit] = Field(
         default_factory=lambda: {
@@ -63,3 +105,5 @@ class Supervision(_Strict):
     ledger_stale_days: int = Field(default=90, ge=1, le=366)
     rectification: RectificationRules = RectificationRules()
     annual_plan: AnnualPlanRules = AnnualPlanRules()
+    complaints: ComplaintRules = ComplaintRules()
+    designation: DesignationRules = DesignationRules()

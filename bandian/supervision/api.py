@@ -16,7 +16,7 @@ from bandian.accounts.auth import api_auth
 from bandian.applications.compliance import compliance_report, row_types
 from bandian.core import limits
 from bandian.core.time import SHANGHAI
-from bandian.supervision import annual, rules
+from bandian.supervision import annual, complaints, contractors, rules
 from bandian.supervision.models import Source
 from bandian.supervision.models import Status as RectificationStatus
 from bandian.supervision.rectifications import is_overdue
@@ -135,3 +135,82 @@ def annual_plans(request: HttpRequest, query: Query[PlanQuery]) -> list[dict[str
         raise PermissionDenied(_("只有监管人员和责任单位可以查看年度实施方案"))
     today = timezone.now().astimezone(SHANGHAI).date()
     return [line.as_dict() for line in annual.plan_lines(today=today, year=query.year)]
+
+
+class ComplaintQuery(Schema):
+    year: int = Field(ge=limits.FIRST_YEAR, le=limits.LAST_YEAR, description="the year the complaint was received")
+
+
+class ComplaintOut(Schema):
+    hotline: str
+    ticket: str
+    received_at: dt.datetime
+    category: str
+    status: str = Field(description="received, accepted, rejected or answered")
+    upheld: bool | None
+    application_no: str | None
+    outage_reference: str | None
+    county: str | None
+    accept_due: dt.datetime
+    answer_due: dt.datetime | None
+    answered_at: dt.datetime | None
+    overdue: bool
+    answered_in_time: bool | None
+    phone: str = Field(description="masked (138****0001) unless the caller handles the complaint")
+
+
+@router.get("/complaints", auth=api_auth, response=list[ComplaintOut], summary="Complaints (12398 / 95598)")
+def complaint_list(request: HttpRequest, query: Query[ComplaintQuery]) -> list[dict[str, Any]]:
+    """The complaints received in `year` that the caller may see (supervisors: all; the utility's
+    staff: their county's; an applicant: their own)."""
+    user = request.auth  # type: ignore[attr-defined]
+    if not rules.can_view_complaints(user):
+        raise PermissionDenied(_("只有监管人员、供电企业和投诉人可以查看投诉"))
+    now = timezone.now()
+    return [
+        {
+            "hotline": c.hotline,
+            "ticket": c.ticket,
+            "received_at": c.received_at,
+            "category": c.category,
+            "status": c.state,
+            "upheld": c.upheld,
+            "application_no": c.application.no if c.application else None,
+            "outage_reference": c.outage.reference if c.outage else None,
+            "county": c.county_id,
+            "accept_due": c.accept_due,
+            "answer_due": c.answer_due,
+            "answered_at": c.answered_at,
+            "overdue": complaints.is_overdue(c, now=now),
+            "answered_in_time": complaints.answered_in_time(c),
+            "phone": c.phone
+            if rules.can_handle_complaint(user, c) or c.complainant_id == user.pk
+            else complaints.masked_phone(c.phone),
+        }
+        for c in complaints.complaints_for(user, year=query.year)[:5000]
+    ]
+
+
+class ContractorQuery(Schema):
+    flagged: bool | None = Field(default=None, description="true: only flagged contractors; false: only the others")
+
+
+class ContractorOut(Schema):
+    name: str
+    licence_no: str
+    licence_class: str
+    level: str
+    valid_from: dt.date
+    valid_to: dt.date
+    valid_today: bool
+    applications: int = Field(description="high-voltage applications declaring it as builder")
+    flagged: bool
+    reasons: list[str] = Field(description="licence_not_valid (built without a valid licence), concentration (三指定)")
+
+
+@router.get("/contractors", auth=api_auth, response=list[ContractorOut], summary="The contractors' register")
+def contractor_list(request: HttpRequest, query: Query[ContractorQuery]) -> list[dict[str, Any]]:
+    """The licence register (承装（修、试）电力设施许可证) with the flags: supervisors and admins."""
+    if not rules.can_view_compliance(request.auth):  # type: ignore[attr-defined]
+        raise PermissionDenied(_("只有监管人员和系统管理员可以查看"))
+    return contractors.register(flagged=query.flagged, today=timezone.now().astimezone(SHANGHAI).date())

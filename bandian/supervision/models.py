@@ -6,6 +6,8 @@ Only `bandian.supervision.rectifications` and `bandian.supervision.annual` write
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -218,3 +220,116 @@ class TaskReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} task {self.task} {self.status}"
+
+
+class Complaint(models.Model):
+    """A complaint from the 12398 energy regulation hotline or the utility's 95598 line.
+
+    Received → accepted or not (within the policy's limit) → answered (within its limit, once
+    extendable); an upheld complaint opens a rectification item. Only
+    `bandian.supervision.complaints` writes these rows."""
+
+    class Hotline(models.TextChoices):
+        NEA = "12398", _("12398 能源监管热线")
+        UTILITY = "95598", _("95598 供电服务热线")
+
+    class State(models.TextChoices):
+        RECEIVED = "received", _("待决定是否受理")
+        ACCEPTED = "accepted", _("已受理")
+        REJECTED = "rejected", _("不予受理")
+        ANSWERED = "answered", _("已答复")
+
+    hotline = models.CharField(_("hotline"), max_length=5, choices=Hotline.choices)
+    ticket = models.CharField(_("ticket number"), max_length=40, unique=True)
+    received_at = models.DateTimeField(_("received at"))
+    category = models.CharField(_("category"), max_length=30)
+    text = models.TextField(_("complaint"))
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    county = models.ForeignKey(County, verbose_name=_("county"), null=True, blank=True, on_delete=models.PROTECT)
+    application = models.ForeignKey(
+        "applications.Application", null=True, blank=True, on_delete=models.PROTECT, related_name="complaints"
+    )
+    outage = models.ForeignKey("outages.OutageEvent", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The applicant account the complaint is from (by the application or the phone), who sees it.
+    complainant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="complaints"
+    )
+    state = models.CharField(_("status"), max_length=20, choices=State.choices, default=State.RECEIVED)
+    accept_due = models.DateTimeField(_("decide by"))
+    answer_due = models.DateTimeField(_("answer by"), null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    extended_at = models.DateTimeField(null=True, blank=True)
+    extension_reason = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer = models.TextField(_("answer"), blank=True)
+    upheld = models.BooleanField(_("upheld"), null=True)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    entered_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["received_at"]), models.Index(fields=["state", "accept_due"])]
+
+    def __str__(self) -> str:
+        return self.ticket
+
+
+class Contractor(models.Model):
+    """A holder of the licence for installing, repairing and testing power facilities
+    (承装（修、试）电力设施许可证). Edited by supervisors or imported from CSV."""
+
+    name = models.CharField(_("name"), max_length=200)
+    licence_no = models.CharField(_("licence number"), max_length=60, unique=True)
+    # Which of 承装 / 承修 / 承试 the licence covers, e.g. "承装、承修".
+    licence_class = models.CharField(_("licence class"), max_length=40)
+    level = models.CharField(_("level"), max_length=20)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"))
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.licence_no})"
+
+    def valid_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day <= self.valid_to
+
+
+class ContractorRole(models.TextChoices):
+    DESIGNER = "designer", _("设计单位")
+    BUILDER = "builder", _("施工单位")
+    SUPPLIER = "supplier", _("设备供货单位")
+
+
+class ContractorDeclaration(models.Model):
+    """Who designs, builds or supplies a high-voltage customer's own works, as the applicant declared."""
+
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.PROTECT, related_name="contractor_declarations"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=ContractorRole.choices)
+    name = models.CharField(_("name"), max_length=200)
+    licence_no = models.CharField(_("licence number"), max_length=60, blank=True)
+    contractor = models.ForeignKey(
+        Contractor, null=True, blank=True, on_delete=models.PROTECT, related_name="declarations"
+    )
+    declared_at = models.DateTimeField()
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["application", "role"], name="one_declaration_per_role")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.role} {self.name}"

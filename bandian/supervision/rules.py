@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from bandian.accounts.models import Role
 from bandian.accounts.rules import AnyUser, acting_as, active_user, can_supervise, has_role, is_admin
 from bandian.policy.loader import active_policy
-from bandian.supervision.models import Rectification
+from bandian.supervision.models import Complaint, Rectification
 
 
 def can_view_compliance(user: AnyUser) -> bool:
@@ -103,3 +103,38 @@ def ledger_units_shown(user: AnyUser, units: list[str]) -> list[str]:
         return list(units)
     mine = units_of(user)
     return [u for u in units if u in mine]
+
+
+# Complaints (12398 / 95598).
+
+
+def can_enter_complaints(user: AnyUser) -> bool:
+    """Supervisors and the utility's staff enter or import complaints."""
+    return has_role(user, Role.SUPERVISOR, *UTILITY_ROLES) or is_admin(user)
+
+
+def can_handle_complaint(user: AnyUser, complaint: Complaint) -> bool:
+    """Supervisors, admins, and the utility's staff of the complaint's county (any county's when
+    it has none) decide, extend and answer — and only they see its personal data."""
+    if has_role(user, Role.SUPERVISOR) or is_admin(user):
+        return True
+    staff = acting_as(user, *UTILITY_ROLES)
+    return staff is not None and (complaint.county_id is None or staff.county_id == complaint.county_id)
+
+
+def visible_complaints(user: AnyUser) -> QuerySet[Complaint]:
+    """Supervisors and admins: all; the utility's staff: their county's and those of no county;
+    an applicant: the complaints they made; nobody else any."""
+    if has_role(user, Role.SUPERVISOR) or is_admin(user):
+        return Complaint.objects.all()
+    staff = acting_as(user, *UTILITY_ROLES)
+    if staff is not None:
+        return Complaint.objects.filter(Q(county__isnull=True) | Q(county_id=staff.county_id))
+    applicant = acting_as(user, Role.APPLICANT)
+    if applicant is not None:
+        return Complaint.objects.filter(complainant=applicant)
+    return Complaint.objects.none()
+
+
+def can_view_complaints(user: AnyUser) -> bool:
+    return can_enter_complaints(user) or has_role(user, Role.APPLICANT)

@@ -23,6 +23,7 @@ from bandian.applications.models import Application
 from bandian.core.time import SHANGHAI
 from bandian.policy.loader import active_policy
 from bandian.supervision import annual
+from bandian.supervision.contractors import concentrations
 from bandian.supervision.models import Source
 from bandian.supervision.rectifications import rectification_open
 from bandian.workdays.calendar import CalendarYearMissing
@@ -93,7 +94,25 @@ def misclassified(at: dt.datetime) -> Iterator[Found]:
         )
 
 
-SOURCES: list[Callable[[dt.datetime], Iterable[Found]]] = [overdue_applications, misclassified]
+def designation(at: dt.datetime) -> Iterator[Found]:
+    """三指定: a builder's share of a customer manager's (or a county's) high-voltage applications
+    above the policy's threshold (contractors.concentrations)."""
+    unit = _utility()
+    for c in concentrations():
+        if not c.flagged:
+            continue
+        who = c.manager or c.county
+        yield Found(
+            Source.DESIGNATION,
+            f"{c.scope}:{c.county}:{c.manager}:{c.builder}"[:100],
+            _("疑似“三指定”：%(who)s 的 %(t)s 件高压申请中 %(n)s 件由 %(b)s 施工（%(p)s%%）")
+            % {"who": who, "t": c.total, "n": c.applications, "b": c.builder_name, "p": round(c.share * 100)},
+            unit,
+            c.county,
+        )
+
+
+SOURCES: list[Callable[[dt.datetime], Iterable[Found]]] = [overdue_applications, misclassified, designation]
 
 
 def scan(*, at: dt.datetime | None = None) -> dict[str, int]:

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from bandian.core import converters  # noqa: F401  (registers <ref:...>)
-from bandian.supervision import loop_views, views
+from bandian.supervision import complaint_views, contractor_views, loop_views, views
 
 app_name = "supervision"
 urlpatterns = [
@@ -9,6 +9,10 @@ urlpatterns = [
     path("approvals/", views.approvals, name="approvals"),
     path("rectifications/", loop_views.rectification_list, name="rectifications"),
     path("rectifications/<ref:no>/", loop_views.rectification_detail, name="rectification"),
+    path("complaints/", complaint_views.complaint_list, name="complaints"),
+    path("complaints/<ref:ticket>/", complaint_views.complaint_detail, name="complaint"),
+    path("contractors/", contractor_views.contractor_register, name="contractors"),
+    path("contractors/declare/<ref:no>/", contractor_views.declare, name="declare"),
     path("ledger/", loop_views.ledger_page, name="ledger"),
     path("ledger/<int:year>/<int:task>/", loop_views.ledger_task, name="ledger_task"),
     path("annual-plans/", loop_views.annual_plans, name="annual_plans"),
