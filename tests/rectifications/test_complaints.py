@@ -101,9 +101,8 @@ CSV = (
 def test_the_csv_import_names_bad_lines_and_duplicates(tmp_path, supervisor):
     path = tmp_path / "complaints.csv"
     path.write_text(CSV, encoding="utf-8")
-    with time_machine.travel(NOW, tick=False):
-        with pytest.raises(CommandError):
-            call_command("supervision", "import-complaints", str(path))
+    with time_machine.travel(NOW, tick=False), pytest.raises(CommandError):
+        call_command("supervision", "import-complaints", str(path))
     assert sorted(Complaint.objects.values_list("ticket", flat=True)) == ["T-1", "T-2"]
     assert Complaint.objects.get(ticket="T-2").received_at == dt.datetime(2026, 5, 5, 11, tzinfo=SHANGHAI)
     report = complaints.import_csv(CSV, actor=None, at=NOW)
