@@ -21,6 +21,8 @@ from bandian.applications.compliance import compliance_report
 from bandian.applications.enums import Status as AppStatus
 from bandian.applications.models import Application
 from bandian.core.time import SHANGHAI
+from bandian.outages import rationing as rationing_flags
+from bandian.outages.models import PlannedOutage
 from bandian.policy.loader import active_policy
 from bandian.supervision import annual
 from bandian.supervision.contractors import concentrations
@@ -112,7 +114,47 @@ def designation(at: dt.datetime) -> Iterator[Found]:
         )
 
 
-SOURCES: list[Callable[[dt.datetime], Iterable[Found]]] = [overdue_applications, misclassified, designation]
+def rationing(at: dt.datetime) -> Iterator[Found]:
+    """Rationing without an order covering the customer (outages.rationing): one item per outage."""
+    by_event: dict[str, list[rationing_flags.Flag]] = {}
+    for flag in rationing_flags.unauthorised(start=at - LOOKBACK):
+        by_event.setdefault(flag.event_id, []).append(flag)
+    unit = _utility()
+    for event_id, flags in by_event.items():
+        first = flags[-1]
+        yield Found(
+            Source.RATIONING,
+            event_id,
+            _("违规限电：停电 %(e)s 涉及 %(n)s 个用户（%(r)s）")
+            % {"e": event_id, "n": len(flags), "r": first.reason_label},
+            unit,
+            first.county_id,
+        )
+
+
+def late_notices(at: dt.datetime) -> Iterator[Found]:
+    """Planned outages changed inside their notice period (the customers were told late)."""
+    unit = _utility()
+    late = PlannedOutage.objects.filter(late_changes__gt=0, start__gte=at - LOOKBACK).values_list(
+        "reference", "county_id", "late_changes"
+    )
+    for reference, county, changes in late:
+        yield Found(
+            Source.LATE_NOTICE,
+            reference,
+            _("计划停电 %(r)s 在通知期内变更 %(n)s 次") % {"r": reference, "n": changes},
+            unit,
+            county,
+        )
+
+
+SOURCES: list[Callable[[dt.datetime], Iterable[Found]]] = [
+    overdue_applications,
+    misclassified,
+    designation,
+    rationing,
+    late_notices,
+]
 
 
 def scan(*, at: dt.datetime | None = None) -> dict[str, int]:
