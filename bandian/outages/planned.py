@@ -112,6 +112,13 @@ def _body(plan: PlannedOutage) -> str:
     }  # fmt: skip
 
 
+def default_area(feeder: Feeder, transformers: list[Transformer]) -> str:
+    if not transformers:
+        return _("%(feeder)s 全线供电范围") % {"feeder": feeder.name}
+    names = "、".join(t.name for t in transformers)
+    return (_("%(feeder)s %(names)s 供电范围") % {"feeder": feeder.name, "names": names})[:TEXT_MAX]
+
+
 def plan_customers(plan: PlannedOutage) -> list[notices.Customer]:
     """The customers a plan concerns: those behind the MV users in service at its start."""
     users = services.users_in_service(feeder=plan.feeder, transformers=plan.transformers.all(), at=plan.start)
@@ -126,13 +133,14 @@ def planned_create(
     start: dt.datetime,
     end: dt.datetime,
     works: str,
-    area: str,
+    area: str = "",
     temporary: bool = False,
     actor: User | None,
     at: dt.datetime | None = None,
 ) -> tuple[PlannedOutage, int]:
     """Announce a planned outage on a feeder or some of its transformers; returns the plan and the
-    number of customers notified. Refused when it comes later than the notice period allows."""
+    number of customers notified. Refused when it comes later than the notice period allows.
+    Without `area` (the dispatch API gives none) the area is named by the feeder and transformers."""
     at = at or timezone.now()
     chosen = list(dict.fromkeys(transformers))
     stray = [t.code for t in chosen if t.feeder_id != feeder.pk]
@@ -141,7 +149,7 @@ def planned_create(
             _("不在线路 %(feeder)s 上的配变：%(codes)s") % {"feeder": feeder.code, "codes": ", ".join(stray)}
         )
     works = _text(works, _("停电工作内容"), max_length=limits.NOTE_MAX)
-    area = _text(area, _("停电范围"))
+    area = _text(area or default_area(feeder, chosen), _("停电范围"))
     _check_times(start, end)
     _check_notice(start, temporary=temporary, at=at)
     affected = services.users_in_service(feeder=feeder, transformers=chosen, at=start)

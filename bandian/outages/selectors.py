@@ -8,7 +8,7 @@ from django.http import Http404
 
 from bandian.accounts.rules import AnyUser
 from bandian.outages import rules
-from bandian.outages.models import OutageEvent, RestorationStep
+from bandian.outages.models import OutageEvent, PlannedOutage, RestorationStep
 
 
 def visible_events(user: AnyUser) -> QuerySet[OutageEvent]:
@@ -43,3 +43,12 @@ def get_event_for_user(user: AnyUser, reference: str) -> OutageEvent:
     if event is None:
         raise Http404("no such outage event")
     return event
+
+
+def plan_by_reference(reference: str) -> PlannedOutage | None:
+    """The planned outage of a reference, whoever asks (the caller checks who may see it)."""
+    return PlannedOutage.objects.select_related("feeder", "county", "event").filter(reference=reference).first()
+
+
+def event_by_reference(reference: str) -> OutageEvent | None:
+    return OutageEvent.objects.select_related("feeder", "county").filter(reference=reference).first()
