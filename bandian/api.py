@@ -27,6 +27,7 @@ from bandian.applications.payments.api import router as payments_router
 from bandian.core.errors import RuleGap, ServiceError, StateConflict
 from bandian.disclosure.api import router as disclosure_router
 from bandian.outages.api import router as outages_router
+from bandian.outages.public_views import router as outages_public_router
 from bandian.permits.api import router as permits_router
 from bandian.policy.api import router as policy_router
 from bandian.reliability.api import router as reliability_router
@@ -43,6 +44,7 @@ api.add_router("/supervision", supervision_router, tags=["supervision"])
 api.add_router("/reliability", reliability_router, tags=["reliability"])
 api.add_router("/permits", permits_router, tags=["permits"])
 api.add_router("/outages", outages_router, tags=["outages"])
+api.add_router("/public", outages_public_router, tags=["public"])
 # Payments (issue 11.3): /public/fees and /applications/{no}/payment-orders.
 api.add_router("/", payments_router, tags=["payments"])
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("applications/", include("bandian.applications.urls")),
     path("notify/", include("bandian.notify.urls")),
     path("policy/", include("bandian.policy.urls")),
+    path("public/outages/", include("bandian.outages.public_urls")),
     path("public/", include("bandian.disclosure.urls")),
     path("supervision/", include("bandian.supervision.urls")),
     path("grid/", include("bandian.grid.urls")),
