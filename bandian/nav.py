@@ -13,6 +13,7 @@ from django import template
 from bandian.accounts.rules import can_supervise
 from bandian.applications import rules
 from bandian.grid import rules as grid_rules
+from bandian.notify import rules as notify_rules
 from bandian.permits import rules as permit_rules
 from bandian.reliability import rules as reliability_rules
 from bandian.supervision import rules as supervision_rules
@@ -37,4 +38,6 @@ def nav_links(context: dict[str, Any]) -> dict[str, bool]:
         "reliability": reliability_rules.can_view_reliability(user),
         # The responsible units' logins and supervisors: the rectification list.
         "rectifications": supervision_rules.can_view_rectifications(user),
+        "notices_failed": notify_rules.can_view_failed(user),
+        "notice_channels": notify_rules.can_choose_channels(user),
     }

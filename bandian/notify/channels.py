@@ -94,7 +94,7 @@ def send_im(address: str, subject: str, body: str) -> Outcome:
     notifier = apprise.Apprise()
     if not notifier.add(address):
         return Outcome(False, error="not a usable Apprise URL")
-    with apprise.LogCapture(level=logging.INFO) as captured:
+    with apprise.LogCapture(level=logging.INFO, fmt="%(levelname)s %(message)s") as captured:
         ok = notifier.notify(title=subject, body=body)
         answer = captured.getvalue()[-2000:].strip()
     return Outcome(bool(ok), answer=answer, error="" if ok else "the webhook refused the message")
@@ -110,3 +110,21 @@ def receipt_signature(secret: str, timestamp: str, body: bytes) -> str:
 
 def json_body(raw: bytes) -> Any:
     return json.loads(raw.decode("utf-8"))
+
+
+# The instant-messaging services a customer may enter their own group bot of (Apprise plugins).
+CUSTOMER_IM_PLUGINS = {"NotifyWeComBot": "WeCom", "NotifyDingTalk": "DingTalk", "NotifyFeishu": "Feishu"}
+
+
+def im_address_error(address: str) -> str:
+    """Why a customer's IM address cannot be used ("" when it can): it must be a WeCom, DingTalk
+    or Feishu group bot, as an Apprise URL (`wecombot://KEY`) or the webhook address the
+    service shows (`https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=KEY`). Nothing else:
+    the server must not be made to post to an address of the customer's choosing."""
+    import apprise
+    from django.utils.translation import gettext as _
+
+    plugin = apprise.Apprise.instantiate(address)
+    if plugin is None or type(plugin).__name__ not in CUSTOMER_IM_PLUGINS:
+        return _("不是企业微信、钉钉或飞书群机器人的地址。")
+    return ""

@@ -40,7 +40,7 @@ class Message(models.Model):
         INAPP = "inapp", _("站内消息")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("待发送")
+        QUEUED = "queued", _("排队中")
         SENT = "sent", _("已发送")
         DELIVERED = "delivered", _("已送达")
         FAILED = "failed", _("发送失败")

@@ -20,6 +20,7 @@ from itertools import islice
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bandian.accounts.models import User
 from bandian.core.errors import ServiceError
@@ -295,3 +296,33 @@ def schedule_retry(messages: list[Message]) -> None:
     ids = [m.pk for m in due]
     when = min(m.next_attempt_at for m in due if m.next_attempt_at is not None)
     transaction.on_commit(lambda: deliver_messages.using(run_after=when).enqueue(ids))
+
+
+def preference_set(
+    user: User,
+    *,
+    sms: bool,
+    im: bool,
+    inapp: bool,
+    im_address: str = "",
+    at: dt.datetime | None = None,
+) -> Preference:
+    """Record the channels a customer chose for notices (the preferences page). IM needs an
+    address, and the address must be a WeCom, DingTalk or Feishu bot webhook (`ServiceError`)."""
+    from bandian.notify.channels import im_address_error
+
+    at = at or timezone.now()
+    im_address = im_address.strip()
+    if im and not im_address:
+        raise ServiceError(_("选择即时通讯时须填写群机器人地址。"))
+    if im_address and (problem := im_address_error(im_address)):
+        raise ServiceError(problem)
+    if not (sms or im or inapp):
+        raise ServiceError(_("请至少选择一种通知渠道。"))
+    with transaction.atomic():
+        preference, _created = Preference.objects.select_for_update().get_or_create(user=user)
+        preference.sms, preference.im, preference.inapp = sms, im, inapp
+        preference.im_address = im_address
+        preference.updated_at = at
+        preference.save()
+    return preference

@@ -29,3 +29,48 @@ def send(recipients: list[Any], **kw: Any) -> Batch:
             ref=kw.pop("ref", "PO-2026-0001"),
             **kw,
         )
+
+
+class FakeGateway:
+    """A local HTTP server standing in for the SMS gateway or a webhook: it records each request
+    and answers with `status` (and `body`)."""
+
+    def __init__(self, status: int = 200, body: bytes = b"") -> None:
+        import http.server
+        import threading
+
+        self.status, self.body = status, body
+        self.requests: list[dict[str, Any]] = []
+        gateway = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                gateway.requests.append(
+                    {"path": self.path, "headers": dict(self.headers), "body": self.rfile.read(length)}
+                )
+                self.send_response(gateway.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(gateway.body)))
+                self.end_headers()
+                self.wfile.write(gateway.body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/send"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+
+    def __enter__(self) -> FakeGateway:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def json(self, i: int = -1) -> Any:
+        import json
+
+        return json.loads(self.requests[i]["body"])

@@ -124,7 +124,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='message',
             name='status',
-            field=models.CharField(choices=[('queued', '待发送'), ('sent', '已发送'), ('delivered', '已送达'), ('failed', '发送失败')], default='queued', max_length=10),
+            field=models.CharField(choices=[('queued', '排队中'), ('sent', '已发送'), ('delivered', '已送达'), ('failed', '发送失败')], default='queued', max_length=10),
         ),
         migrations.AddField(
             model_name='message',
