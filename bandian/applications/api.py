@@ -467,6 +467,7 @@ def stage_complete(request: HttpRequest, no: str, payload: schemas.StageComplete
         note=payload.note,
         device_at=payload.device_time,
         device_id=payload.device_id,
+        feeder=payload.feeder,
     )
     return _action_result(app)
 

@@ -7,6 +7,7 @@ success redirects the page (HX-Redirect).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -56,7 +57,7 @@ def _action(
     *,
     allowed: Rule,
     name: str,
-    form_class: type,
+    form_class: Callable[..., Any],
     perform: Callable[[Application, User, dict[str, Any]], Any],
     done: str,
 ) -> HttpResponse:
@@ -83,11 +84,14 @@ def _action(
 def complete(request: HttpRequest, no: str) -> HttpResponse:
     def perform(app: Application, user: User, data: dict[str, Any]) -> Any:
         stage = request.POST.get("stage") or app.current_stage
-        return services.stage_complete(application=app, stage=stage, actor=user, note=data["note"])
+        feeder = data["feeder"].code if data["feeder"] else ""
+        return services.stage_complete(application=app, stage=stage, actor=user, note=data["note"], feeder=feeder)
 
+    # The feeders offered are the application's county's (the service refuses any other).
+    county = Application.objects.filter(no=no).values_list("county_id", flat=True).first()
     return _action(
-        request, no, allowed=rules.can_handle, name="complete", form_class=CompleteForm, perform=perform,
-        done=_("环节已完成。"),
+        request, no, allowed=rules.can_handle, name="complete", form_class=partial(CompleteForm, county=county),
+        perform=perform, done=_("环节已完成。"),
     )  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from bandian.accounts.phones import normalise_phone, valid_mobile
 from bandian.applications import progress
 from bandian.core import limits
 from bandian.core.text import label
+from bandian.grid.models import Feeder
 from bandian.policy import voltages
 from bandian.policy.classes import CustomerClass
 from bandian.policy.loader import active_policy
@@ -130,6 +131,21 @@ class CompleteForm(forms.Form):
 
     prefix = "complete"
     note = forms.CharField(label=_("办理说明（选填）"), required=False, max_length=limits.NOTE_MAX, widget=TEXTAREA)
+    feeder = forms.ModelChoiceField(
+        label=_("接入馈线（答复供电方案时选择）"),
+        queryset=Feeder.objects.all(),
+        to_field_name="code",
+        required=False,
+        help_text=_("供电方案接入的 10 kV 馈线：自答复之日起至接电或撤回，其容量计入该馈线的已占用容量。"),
+    )
+
+    def __init__(self, *args: Any, county: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if county is not None:
+            # Only the feeders of the application's county (the service checks it too).
+            feeder = self.fields["feeder"]
+            assert isinstance(feeder, forms.ModelChoiceField)
+            feeder.queryset = Feeder.objects.filter(county_id=county).order_by("code")
 
 
 class PauseForm(forms.Form):

@@ -79,6 +79,12 @@ class FieldAction(Schema):
 class StageCompleteIn(FieldAction):
     stage: Text = Field(max_length=20, description="the step to complete: apply, plan or connect")
     note: Text = Field("", max_length=limits.NOTE_MAX)
+    feeder: Text = Field(
+        "",
+        max_length=limits.CODE_MAX,
+        description="the plan step only: the code of the feeder (of the application's county) the supply plan "
+        "connects it to; its capacity is reserved on that feeder until energised or withdrawn",
+    )
 
 
 class PauseIn(FieldAction):

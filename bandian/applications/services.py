@@ -39,6 +39,7 @@ from bandian.core.errors import NotYourCounty, ServiceError, StateConflict
 from bandian.core.identity import applicant_ref
 from bandian.core.time import SHANGHAI
 from bandian.core.uploads import ALLOWED_CONTENT, UploadRefused, checked_file, read_upload, safe_name
+from bandian.grid.models import Feeder
 from bandian.notify.services import notify
 from bandian.policy import voltages
 from bandian.policy.classes import CustomerClass
@@ -133,6 +134,8 @@ def record_event(
         payload = dict(data or {})
         if type == EventType.SUBMITTED:
             payload = _prepare_submission(app, policy, when) | payload
+        if "feeder" in payload:
+            app.feeder = _plan_feeder(app, type, stage=stage, code=payload["feeder"])
         event = _append(
             app,
             type=type,
@@ -163,6 +166,22 @@ def record_event(
         if notify_people:
             _announce(app, event, policy)
     return event
+
+
+PLAN_STAGE = "plan"
+
+
+def _plan_feeder(app: Application, type: EventType, *, stage: str, code: Any) -> Feeder:
+    """The feeder an answered supply plan connects the application to: one of its county's
+    (issue 13: the capacity it reserves from now until energised or withdrawn)."""
+    if type != EventType.STAGE_COMPLETED or stage != PLAN_STAGE:
+        raise ServiceError(_("接入馈线只能在答复供电方案时填写"))
+    feeder = Feeder.objects.filter(code=str(code)).first() if isinstance(code, str) and code else None
+    if feeder is None:
+        raise ServiceError(_("没有编号为 %(code)s 的馈线") % {"code": str(code)[:40]})
+    if feeder.county_id != app.county_id:
+        raise ServiceError(_("馈线 %(code)s 不属于本申请所在的县（市）") % {"code": feeder.code})
+    return feeder
 
 
 def _check_request(
@@ -752,8 +771,12 @@ def stage_complete(
     note: str = "",
     device_at: dt.datetime | None = None,
     device_id: str = "",
+    feeder: str = "",
     at: dt.datetime | None = None,
 ) -> Application:
+    """Complete a step. On the `plan` step, `feeder` (a feeder's code, of the application's
+    county) names the feeder the supply plan connects it to: recorded in the event's data and
+    stored as `Application.feeder`."""
     return record_event(
         application,
         EventType.STAGE_COMPLETED,
@@ -762,6 +785,7 @@ def stage_complete(
         note=note,
         device_at=device_at,
         device_id=device_id,
+        data={"feeder": feeder} if feeder else None,
         at=at,
     ).application
 

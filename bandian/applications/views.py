@@ -255,7 +255,7 @@ def _pauses(app: Application, policy: Policy, events: list[Event]) -> list[dict[
 
 def _staff_forms(request: HttpRequest, app: Application, bound: dict[str, Any] | None = None) -> dict[str, Any]:
     forms: dict[str, Any] = {
-        "complete": CompleteForm(),
+        "complete": CompleteForm(county=app.county_id),
         "pause": PauseForm(),
         "resume": ResumeForm(),
         "visit": VisitForm(),
