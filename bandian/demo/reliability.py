@@ -100,6 +100,13 @@ class _User:
         return (self.in_from is None or self.in_from <= day) and (self.in_to is None or day <= self.in_to)
 
 
+# The demo feeders' peak load as a share of their rating, in turn (no random draw: the rest of
+# the demo's data stays as it was): mostly with room, some nearly full (the public access
+# capacity map shows all three states).
+PEAK_SHARES = (0.55, 0.48, 0.66, 0.58, 0.74, 0.52, 0.93, 0.61, 0.45, 0.83)
+SUBSTATION_KVA = {110: 63_000, 35: 20_000}
+
+
 @dataclass
 class _Feeder:
     code: str
@@ -587,9 +594,18 @@ def _grid_files(grid: DemoGrid) -> dict[str, bytes]:
         if u.kind == MVUserKind.PUBLIC_TRANSFORMER
         for k in range(1, 3)
     ]
+    peaks = [int(f.capacity * PEAK_SHARES[i % len(PEAK_SHARES)]) for i, f in enumerate(feeders)]
+    sub_peak = [0] * len(grid.substations)
+    for f, peak in zip(feeders, peaks, strict=True):
+        sub_peak[f.substation] += peak
     return {
         "substations": _csv(
-            ["code", "name", "county", "voltage_kv"], [[c, n, k, kv] for c, n, k, kv in grid.substations]
+            ["code", "name", "county", "voltage_kv", "rated_capacity_kva", "peak_load_kva"],
+            [
+                # Main transformers: 2 × 31.5 MVA at 110 kV, 2 × 10 MVA at 35 kV; peak with diversity.
+                [c, n, k, kv, SUBSTATION_KVA[kv], int(sub_peak[i] * 0.85)]
+                for i, (c, n, k, kv) in enumerate(grid.substations)
+            ],
         ),
         "feeders": _csv(
             ["code", "name", "substation", "county", "area_class", "rated_capacity_kva", "peak_load_kva"],
@@ -601,9 +617,9 @@ def _grid_files(grid: DemoGrid) -> dict[str, bytes]:
                     f.county,
                     f.area,
                     f.capacity,
-                    int(f.capacity * 0.55),
+                    peak,
                 ]
-                for f in feeders
+                for f, peak in zip(feeders, peaks, strict=True)
             ],
         ),
         "transformers": _csv(

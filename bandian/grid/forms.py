@@ -47,7 +47,7 @@ class CountyScopedForm(forms.ModelForm):
 class SubstationForm(CountyScopedForm):
     class Meta:
         model = Substation
-        fields = ["code", "name", "county", "voltage_kv"]
+        fields = ["code", "name", "county", "voltage_kv", "rated_capacity_kva", "peak_load_kva"]
 
 
 class FeederForm(CountyScopedForm):

@@ -200,6 +200,8 @@ class GridLoader:
             "name": required(row, "name"),
             "county_id": self.county(row),
             "voltage_kv": positive_int(row, "voltage_kv"),
+            "rated_capacity_kva": positive_int(row, "rated_capacity_kva", blank=True),
+            "peak_load_kva": positive_int(row, "peak_load_kva", blank=True),
         }
 
     def feeder(self, row: dict[str, str]) -> dict[str, Any]:

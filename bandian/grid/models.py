@@ -22,6 +22,10 @@ class Substation(models.Model):
     name = models.CharField(_("name"), max_length=100)
     county = models.ForeignKey(County, verbose_name=_("county"), on_delete=models.PROTECT, related_name="+")
     voltage_kv = models.PositiveSmallIntegerField(_("voltage (kV)"))
+    # Its main transformers' rated capacity and its measured peak load, in kVA (issue 13: the
+    # published access capacity); empty when not known.
+    rated_capacity_kva = models.PositiveIntegerField(_("rated capacity (kVA)"), null=True, blank=True)
+    peak_load_kva = models.PositiveIntegerField(_("peak load (kVA)"), null=True, blank=True)
 
     class Meta:
         ordering = ["code"]
