@@ -105,6 +105,8 @@ class _User:
 # capacity map shows all three states).
 PEAK_SHARES = (0.55, 0.48, 0.66, 0.58, 0.74, 0.52, 0.93, 0.61, 0.45, 0.83)
 SUBSTATION_KVA = {110: 63_000, 35: 20_000}
+# Counties whose feeders are more loaded than the rest (amber and red on the map).
+BUSY_COUNTIES = {"522622": 1.3, "522627": 1.45, "522631": 1.2, "522634": 1.6}
 
 
 @dataclass
@@ -594,7 +596,10 @@ def _grid_files(grid: DemoGrid) -> dict[str, bytes]:
         if u.kind == MVUserKind.PUBLIC_TRANSFORMER
         for k in range(1, 3)
     ]
-    peaks = [int(f.capacity * PEAK_SHARES[i % len(PEAK_SHARES)]) for i, f in enumerate(feeders)]
+    peaks = [
+        int(f.capacity * min(PEAK_SHARES[i % len(PEAK_SHARES)] * BUSY_COUNTIES.get(f.county, 1.0), 0.97))
+        for i, f in enumerate(feeders)
+    ]
     sub_peak = [0] * len(grid.substations)
     for f, peak in zip(feeders, peaks, strict=True):
         sub_peak[f.substation] += peak

@@ -9,7 +9,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
 
-from bandian.disclosure import guide
+from bandian.disclosure import capacity, guide
+from bandian.disclosure.params import county_param, only
 from bandian.disclosure.selectors import public_anchors
 from bandian.policy.loader import active_policy
 
@@ -48,4 +49,42 @@ def service_guide(request: HttpRequest) -> dict[str, Any]:
         "generated_at": timezone.now(),
         "policy": guide.policy_header(policy),
         "classes": [g.as_dict() for g in guide.service_guide(policy, today=timezone.localdate())],
+    }
+
+
+def _line(line: capacity.Line) -> dict[str, Any]:
+    return {name: getattr(line, name) for name in capacity.CSV_FIELDS if name not in ("level", "county_name")} | {
+        "status_label": line.status_label
+    }
+
+
+@router.get("/capacity", auth=None, url_name="public_capacity", summary="Grid access capacity (接入能力)")
+def access_capacity(request: HttpRequest) -> dict[str, Any]:
+    """Each county's access capacity (`?county=` an adcode: only that county): its headroom and
+    status, its feeders (constrained first) and substations with rated capacity, peak load, the
+    capacity reserved by applications in progress on them (kVA), headroom, its share of the
+    rating and the status from the policy's `[capacity]` thresholds (green, amber, red, unknown).
+    An unknown county or parameter is a 400."""
+    only(request.GET, {"county"})
+    report = capacity.capacity_report(county=county_param(request.GET))
+    return {
+        "generated_at": report.generated_at,
+        "grid_updated_at": report.grid_updated_at,
+        "policy": report.policy,
+        "thresholds": report.thresholds.model_dump(),
+        "counties": [
+            {
+                "county": c.adcode,
+                "name": c.name,
+                "rated_capacity_kva": c.rated_capacity_kva,
+                "headroom_kva": c.headroom_kva,
+                "headroom_share": c.headroom_share,
+                "largest_feeder_headroom_kva": c.largest_feeder_headroom_kva,
+                "status": c.status,
+                "status_label": c.status_label,
+                "feeders": [_line(f) for f in c.feeders],
+                "substations": [_line(s) for s in c.substations],
+            }
+            for c in report.counties
+        ],
     }

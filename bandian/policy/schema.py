@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from bandian.core.errors import RuleGap
 from bandian.policy.areas import AREA_CLASSES
+from bandian.policy.capacity import AccessCapacity
 from bandian.policy.classes import CustomerClass
 from bandian.policy.fees import FeeError, FeeItem, check_catalogue
 from bandian.policy.outages import OutageNotices
@@ -297,6 +298,8 @@ class Policy(Strict):
     # The fee catalogue (收费项目目录清单, bandian/policy/fees.py); none in an older file.
     fees: list[FeeItem] = Field(default_factory=list)
     supervision: Supervision = Supervision()
+    # The published grid access capacity's thresholds (bandian/policy/capacity.py); defaults when absent.
+    capacity: AccessCapacity = AccessCapacity()
 
     @field_validator("counties")
     @classmethod

@@ -14,7 +14,7 @@ HOTLINES = ("95598", "12398")
 def text(response) -> str:
     """The words of the page's <main> and <footer>, tags removed, spaces collapsed."""
     html = response.content.decode()
-    body = html[html.index("<main>") :]
+    body = html[html.index("<main>") :] if "<main>" in html else html
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
 
 

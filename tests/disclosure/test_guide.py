@@ -140,8 +140,25 @@ def test_the_index_links_every_class():
         assert f'href="/public/guide/{code}/"' in html
 
 
-def test_the_fees_page_says_connection_is_free_of_routine_charges():
-    page = text(Client().get("/public/fees/"))
-    assert "用电报装不收取任何常规作业费用" in page
+def test_the_fees_page_lists_each_item_with_its_legal_basis():
+    response = Client().get("/public/fees/")
+    page = text(response)
+    assert (
+        "高可靠性供电费（10千伏双电源，架空线路） 160.00 元/千伏安 示例金额，以当地价格主管部门文件为准 "
+        "高压双电源用户 发改价格〔2003〕2279号" in page
+    )
+    assert "已取消全部对外常规作业收费项目" in page
     for number in HOTLINES:
         assert number in page
+    assert Client().post("/public/fees/").status_code == 405
+
+
+def test_without_a_catalogue_the_page_says_connection_is_free_of_charges(tmp_path, use_policy):
+    source = edited_policy(tmp_path).read_text(encoding="utf-8")
+    start, end = source.index("[[fees]]"), source.index("[[hotlines]]")
+    path = tmp_path / "nofees.toml"
+    path.write_text(source[:start] + source[end:], encoding="utf-8")
+    use_policy(path)
+    page = text(Client().get("/public/fees/"))
+    assert "用电报装不收取任何常规作业费用" in page
+    assert "高可靠性供电费" not in page
