@@ -1,10 +1,9 @@
 """Demo data of the parallel approval: department logins and ~40 approval cases on demo applications.
 
 Run by `manage.py demo` after the applications demo. The cases describe the past (up to the
-applications demo's `DEMO_NOW`). Every change of a case's or an item's state goes through the
-permits' one setter (`case_state_set`, `item_state_set`, with `at=`), which writes its log row;
-opening a case and the non-state log rows are still written here with their timestamps, since
-`case_open` and the other actions stamp the present and refuse applications already energised:
+applications demo's `DEMO_NOW`). Everything goes through the permits' services (`case_open`,
+`item_approve`, `item_refuse`, `item_request_supplement`, `completion_report`,
+`restoration_confirm`), each action at its own time (`at=`) and without notifications:
 
 - historic parallel cases take the approval interval the demo application's own timeline holds
   (first intake at its `approval_started`, last decision at its `approval_completed`), so the
@@ -24,35 +23,36 @@ Deterministic (a seeded generator, fixed dates), skipped when any approval case 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from bandian.accounts.models import Department, Role, User
 from bandian.accounts.services import NewUser, users_create
-from bandian.applications import services as app_services
 from bandian.applications.enums import EventType, Status
 from bandian.applications.models import Application, Event
 from bandian.core.time import SHANGHAI
 from bandian.demo import applications as app_demo
 from bandian.permits.models import (
     ApprovalCase,
-    CaseLog,
-    CaseMaterial,
     CasePath,
-    CaseStatus,
-    ItemStatus,
-    LogAction,
     PermitItem,
 )
-from bandian.permits.pdf import case_document, check_font
-from bandian.permits.services import case_state_set, deadline, departments_sync, item_state_set
+from bandian.permits.pdf import check_font
+from bandian.permits.services import (
+    case_open,
+    completion_report,
+    departments_sync,
+    item_approve,
+    item_refuse,
+    item_request_supplement,
+    restoration_confirm,
+)
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy
 from bandian.workdays.calendar import DAY, WorkCalendar
@@ -74,7 +74,6 @@ PARALLEL_REFUSED = 3
 RESTORED = 8
 RESTORING = 5
 OPEN = 6
-DOCUMENTS = 3  # combined PDFs drawn for the latest approved cases (the rest would only slow the load)
 ROUTES = ["北京东路", "韶山南路", "文化北路", "宁波路", "营盘东路", "永丰路", "清江路", "环城路"]
 REFUSALS = [
     "线路穿越城市绿地核心区，请调整路径避让",
@@ -122,27 +121,22 @@ def _users() -> dict[str, User]:
 
 
 class _Writer:
-    """Writes cases as the services leave them; every timestamp given."""
+    """Records cases through the permits' services, every action at its own time (`at=`) and
+    without notifications (`notify_people=False`: the demo's history happened before anyone
+    signed in)."""
 
     def __init__(self, *, policy: Policy, cal: WorkCalendar, deciders: dict[str, User]) -> None:
         self.policy = policy
         self.cal = cal
         self.deciders = deciders
         self.rng = random.Random(SEED)
-        self.departments = {d.code: d for d in Department.objects.all()}
         self.cases: list[ApprovalCase] = []
         self.items = 0
-        self.serial: dict[int, int] = {}
 
     def _types(self, app: Application) -> list[str]:
         kinds = list(self.policy.permits.items)
         chosen = {"road_works"} | set(self.rng.sample(kinds, self.rng.randint(0, 3)))
         return [k for k in kinds if k in chosen]
-
-    def _department(self, item_type: str, app: Application) -> Department:
-        key = self.policy.permits.items[item_type].department
-        spec = self.policy.permits.departments[key]
-        return self.departments[f"county-{app.county_id}" if spec.per_county else key]
 
     def _after(self, t: dt.datetime, workdays: float) -> dt.datetime:
         return self.cal.deadline(t, workdays * DAY)
@@ -151,68 +145,41 @@ class _Writer:
         self,
         app: Application,
         *,
-        path: CasePath,
         opened_at: dt.datetime,
         voltage: Decimal,
         length: Decimal,
         wells: bool,
     ) -> tuple[ApprovalCase, list[PermitItem]]:
+        """Open a case (`case_open`); its path follows from the route, as the policy decides.
+        Filing and commitment cases are decided at intake by the service."""
         assert app.customer_manager is not None  # only managed applications are chosen
-        n = self.serial[app.pk] = self.serial.get(app.pk, 0) + 1
-        limit = self.policy.parallel_approval_limit(opened_at.astimezone(SHANGHAI).date())
         street = self.rng.choice(ROUTES)
-        case = ApprovalCase.objects.create(
-            no=f"{app.no}-W{n:02d}",
+        types = self._types(app)
+        parallel = wells  # the demo's parallel routes have wells, the others none
+        case = case_open(
             application=app,
-            opened_by=app.customer_manager,
-            policy_name=self.policy.policy.name,
+            actor=app.customer_manager,
             route=f"{voltage}kV {street}开关站—{app.address}",
             route_length_m=length,
             voltage_kv=voltage,
             has_wells=wells,
-            crossings=f"{street}、绿化带" if path == CasePath.PARALLEL else street,
-            path=path,
-            opened_at=opened_at,
-            limit_workdays=limit,
-            due_at=deadline(opened_at, limit),
+            crossings=f"{street}、绿化带" if parallel else street,
+            item_types=types,
+            materials=[SimpleUploadedFile("线路路径图.pdf", PDF, content_type="application/pdf")] if parallel else [],
+            commitment_signed=not parallel,
+            at=opened_at,
+            notify_people=False,
         )
-        item_due = deadline(opened_at, limit)
-        items = [
-            PermitItem.objects.create(case=case, item_type=t, department=self._department(t, app), due_at=item_due)
-            for t in self._types(app)
-        ]
-        log = [CaseLog(case=case, action=LogAction.OPENED, actor=case.opened_by, at=opened_at, note=str(path.label))]
-        if path == CasePath.PARALLEL:
-            material = CaseMaterial(
-                case=case,
-                content_type="application/pdf",
-                size=len(PDF),
-                sha256=hashlib.sha256(PDF).hexdigest(),
-                original_name="线路路径图.pdf",
-                uploaded_by=case.opened_by,
-                uploaded_at=opened_at,
-            )
-            material.file.save(f"{case.no}-01.pdf", ContentFile(PDF), save=False)
-            material.save()
-            log.append(
-                CaseLog(
-                    case=case,
-                    action=LogAction.MATERIAL_ADDED,
-                    actor=case.opened_by,
-                    at=opened_at,
-                    note="线路路径图.pdf",
-                )
-            )
-        CaseLog.objects.bulk_create(log)
+        items = list(case.items.select_related("department").order_by("pk"))
         self.cases.append(case)
         self.items += len(items)
         return case, items
 
-    def _decide(
-        self, case: ApprovalCase, item: PermitItem, status: ItemStatus, at: dt.datetime, note: str = ""
-    ) -> None:
-        decider = self.deciders.get(item.department.code) if status != ItemStatus.STOPPED else None
-        item_state_set(case, item, status, actor=decider, at=at, note=note, decided_by=decider)
+    def _decider(self, item: PermitItem) -> User | None:
+        return self.deciders.get(item.department.code)
+
+    def approve(self, item: PermitItem, at: dt.datetime) -> None:
+        item_approve(item=item, actor=self._decider(item), at=at, notify_people=False)
 
     def approve_all(self, case: ApprovalCase, items: list[PermitItem], end: dt.datetime) -> None:
         """Each department decides somewhere in [intake, end]; the last one at `end`."""
@@ -220,60 +187,26 @@ class _Writer:
         times = sorted(case.opened_at + dt.timedelta(seconds=span * self.rng.uniform(0.2, 0.95)) for _ in items)
         times[-1] = end
         for item, at in zip(items, times, strict=True):
-            self._decide(case, item, ItemStatus.APPROVED, at)
-        case_state_set(case, CaseStatus.APPROVED, actor=items[-1].decided_by, at=end)
+            self.approve(item, at)
 
     def refuse(self, case: ApprovalCase, items: list[PermitItem], at: dt.datetime, reason: str) -> None:
-        """One department refuses; the items decided before stay, the rest are stopped."""
+        """One department refuses; the items decided before stay, the service stops the rest."""
         refused = items[-1]
         for item in items[:-1]:
             if self.rng.random() < 0.5:
-                self._decide(case, item, ItemStatus.APPROVED, case.opened_at + (at - case.opened_at) / 2)
-        self._decide(case, refused, ItemStatus.REFUSED, at, reason)
-        note = f"{refused.department.name}（{self.policy.permits.items[refused.item_type].zh}）：{reason}"
-        for item in items[:-1]:
-            if item.status == ItemStatus.PENDING:
-                self._decide(case, item, ItemStatus.STOPPED, at, note)
-        case_state_set(case, CaseStatus.REFUSED, actor=refused.decided_by, at=at, note=note)
-
-    def decided_at_intake(self, case: ApprovalCase, items: list[PermitItem]) -> None:
-        at = case.opened_at
-        if case.path == CasePath.COMMITMENT:
-            case.commitment_signed_by = case.opened_by
-            case.commitment_signed_at = at
-            CaseLog.objects.create(case=case, action=LogAction.COMMITMENT_SIGNED, actor=case.opened_by, at=at)
-        status = ItemStatus.APPROVED if case.path == CasePath.COMMITMENT else ItemStatus.FILED
-        for item in items:
-            item_state_set(case, item, status, actor=None, at=at, note=case.path)
-        case_state_set(case, CaseStatus.APPROVED, actor=case.opened_by, at=at)
+                self.approve(item, case.opened_at + (at - case.opened_at) / 2)
+        item_refuse(item=refused, actor=self._decider(refused), reason=reason, at=at, notify_people=False)
 
     def completion(self, case: ApprovalCase, items: list[PermitItem], at: dt.datetime, *, confirm: bool) -> None:
-        case.completion_reported_at = at
-        case.completion_reported_by = case.opened_by
-        case.restoration_due_at = deadline(at, self.policy.permits.restoration_workdays)
-        case_state_set(case, CaseStatus.RESTORING, actor=case.opened_by, at=at)
+        assert case.opened_by is not None
+        completion_report(case=case, actor=case.opened_by, at=at, notify_people=False)
         if confirm:
             last = at
             for item in items:
                 last = self._after(last, self.rng.uniform(0.5, 3.0))
-                item.restoration_confirmed_at = last
-                item.restoration_confirmed_by = self.deciders.get(item.department.code)
-                item.save()
-                CaseLog.objects.create(
-                    case=case,
-                    item=item,
-                    action=LogAction.RESTORATION_CONFIRMED,
-                    actor=item.restoration_confirmed_by,
-                    at=last,
-                    note="道路绿化已恢复",
+                restoration_confirm(
+                    item=item, actor=self._decider(item), note="道路绿化已恢复", at=last, notify_people=False
                 )
-            case_state_set(case, CaseStatus.CLOSED, actor=None, at=last)
-
-    def document(self, case: ApprovalCase) -> None:
-        content = case_document(case, list(case.items.select_related("department")), self.policy)
-        case.document_sha256 = hashlib.sha256(content).hexdigest()
-        case.document.save(f"{case.no}.pdf", ContentFile(content), save=False)
-        case.save(update_fields=["document", "document_sha256"])
 
 
 def _approval_intervals(apps: list[Application]) -> dict[int, tuple[dt.datetime, dt.datetime]]:
@@ -327,14 +260,10 @@ def load_permits_demo(*, progress: Callable[[str], None] | None = None) -> Permi
             length = Decimal(rng.choice([380, 450, 620, 800, 1200, 1650]))
             if n < PARALLEL_REFUSED:
                 refused_at = start + (end - start) * rng.uniform(0.3, 0.5)
-                case, items = w.case(
-                    app, path=CasePath.PARALLEL, opened_at=start, voltage=voltage, length=length, wells=True
-                )
+                case, items = w.case(app, opened_at=start, voltage=voltage, length=length, wells=True)
                 w.refuse(case, items, refused_at, REFUSALS[n % len(REFUSALS)])
                 start = refused_at + dt.timedelta(hours=2)
-            case, items = w.case(
-                app, path=CasePath.PARALLEL, opened_at=start, voltage=voltage, length=length, wells=True
-            )
+            case, items = w.case(app, opened_at=start, voltage=voltage, length=length, wells=True)
             w.approve_all(case, items, end)
 
         # Commitment and filing, decided at intake; completion reported after energisation.
@@ -354,9 +283,8 @@ def load_permits_demo(*, progress: Callable[[str], None] | None = None) -> Permi
             length = Decimal(rng.choice([20, 35, 45])) if filing else Decimal(rng.choice([120, 180, 260]))
             # Intake halfway between submission and energisation (decided at once: no approval time).
             opened = app.energised_at - (app.energised_at - (app.submitted_at or app.energised_at)) / 2
-            path = CasePath.FILING if filing else CasePath.COMMITMENT
-            case, items = w.case(app, path=path, opened_at=opened, voltage=voltage, length=length, wells=False)
-            w.decided_at_intake(case, items)
+            case, items = w.case(app, opened_at=opened, voltage=voltage, length=length, wells=False)
+            assert case.path == (CasePath.FILING if filing else CasePath.COMMITMENT)
             reported = w._after(app.energised_at, rng.uniform(0.3, 1.5))
             w.completion(case, items, min(reported, NOW - dt.timedelta(hours=1)), confirm=app not in recent)
 
@@ -372,39 +300,29 @@ def load_permits_demo(*, progress: Callable[[str], None] | None = None) -> Permi
             opened = max(_workdays_before(cal, NOW, back), last + dt.timedelta(hours=1))
             if opened >= NOW - dt.timedelta(hours=1):
                 continue
-            case, items = w.case(
-                app, path=CasePath.PARALLEL, opened_at=opened, voltage=Decimal("10"), length=Decimal("900"), wells=True
-            )
-            _start_approval_clock(app, case)
+            # The case's intake starts the application's approval clock (`case_open` records it).
+            case, items = w.case(app, opened_at=opened, voltage=Decimal("10"), length=Decimal("900"), wells=True)
             if len(items) > 1:  # one department has decided already (late, on the oldest case)
                 took = back - 1.5 if back > 12 else min(back, 2.0) * 0.5
-                w._decide(case, items[0], ItemStatus.APPROVED, w._after(opened, took))
+                w.approve(items[0], _past(w._after(opened, took)))
             if n % 3 == 2:
                 item = items[-1]
-                item.status = ItemStatus.SUPPLEMENT_REQUESTED
-                item.save()
-                CaseLog.objects.create(
-                    case=case,
+                item_request_supplement(
                     item=item,
-                    action=LogAction.SUPPLEMENT_REQUESTED,
-                    actor=deciders.get(item.department.code),
-                    at=w._after(opened, min(back, 2.0) * 0.8),
+                    actor=w._decider(item),
                     note=SUPPLEMENT,
+                    at=_past(w._after(opened, min(back, 2.0) * 0.8)),
+                    notify_people=False,
                 )
-
-        approved = [c for c in w.cases if c.status in (CaseStatus.APPROVED, CaseStatus.RESTORING, CaseStatus.CLOSED)]
-        for case in sorted(approved, key=lambda c: c.decided_at or c.opened_at)[-DOCUMENTS:]:
-            w.document(case)
     seconds = time.monotonic() - started
     if progress is not None:
         progress(f"{len(w.cases)} approval cases, {w.items} permit items")
     return PermitsDemoResult(True, len(w.cases), w.items, len(deciders), seconds)
 
 
-def _start_approval_clock(app: Application, case: ApprovalCase) -> None:
-    """An open case's intake starts the application's approval clock, as `case_open` does, at the
-    case's own time (after the last event of the application's timeline)."""
-    app_services.approval_start(application=app, actor=case.opened_by, note=case.no, at=case.opened_at)
+def _past(t: dt.datetime) -> dt.datetime:
+    """Not after the demo's "now" (working time counted from a Friday afternoon runs into Monday)."""
+    return min(t, NOW - dt.timedelta(hours=1))
 
 
 def _workdays_before(cal: WorkCalendar, t: dt.datetime, workdays: float) -> dt.datetime:

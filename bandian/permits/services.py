@@ -5,6 +5,13 @@ under `select_for_update()`: it checks the request against the case's state and 
 changes the rows, appends a `CaseLog` row, feeds the application's approval clock through
 `applications.services.approval_start` / `approval_complete`, and queues notifications.
 Who may call which action is decided in `rules.py` (the views and the API check it first).
+
+Every action takes `at=`, when it happened (default: now; never later than now), and
+`notify_people=False` for history recorded after the fact (the demo), like
+`applications.services.record_event`. A case may be opened for an application energised since,
+at a time it was in progress: it is then history, and the application's timeline (which holds
+its own approval interval) is left as it is. A department's decision may have no actor only as
+such history (`at=` given): the person who took it is not known.
 """
 
 from __future__ import annotations
@@ -96,6 +103,21 @@ def deadline(start: dt.datetime, workdays: int) -> dt.datetime | None:
 
 
 # Internals.
+
+
+def _when(at: dt.datetime | None) -> dt.datetime:
+    """When an action happened: `at`, or now; never later than now."""
+    now = timezone.now()
+    if at is None:
+        return now
+    if at > now:
+        raise ServiceError(_("办理时间不能晚于当前时间"))
+    return at
+
+
+def _history_only(actor: User | None, at: dt.datetime | None) -> None:
+    if actor is None and at is None:
+        raise ValueError("an action without an actor is history recorded after the fact: give at=")
 
 
 def _lock(case: ApprovalCase) -> ApprovalCase:
@@ -195,7 +217,9 @@ def _tell_departments(case: ApprovalCase, department_ids: Iterable[int], subject
         )
 
 
-def _store_materials(case: ApprovalCase, uploads: Sequence[UploadedFile], actor: User) -> list[CaseMaterial]:
+def _store_materials(
+    case: ApprovalCase, uploads: Sequence[UploadedFile], actor: User, *, at: dt.datetime
+) -> list[CaseMaterial]:
     checked = [(upload, *app_services.checked_upload(upload)) for upload in uploads]
     stored = []
     for n, (upload, content, mime) in enumerate(checked, start=case.materials.count() + 1):
@@ -206,11 +230,11 @@ def _store_materials(case: ApprovalCase, uploads: Sequence[UploadedFile], actor:
             sha256=hashlib.sha256(content).hexdigest(),
             original_name=safe_name(upload.name or "material"),
             uploaded_by=actor,
-            uploaded_at=timezone.now(),
+            uploaded_at=at,
         )
         material.file.save(f"{case.no}-{n:02d}.{ALLOWED_CONTENT[mime]}", ContentFile(content), save=False)
         material.save()
-        _log(case, LogAction.MATERIAL_ADDED, actor, note=material.original_name)
+        _log(case, LogAction.MATERIAL_ADDED, actor, note=material.original_name, at=at)
         stored.append(material)
     return stored
 
@@ -221,28 +245,30 @@ def _issue_document(case: ApprovalCase, policy: Policy) -> None:
     case.document.save(f"{case.no}.pdf", ContentFile(content), save=False)
 
 
-def _approval_done(case: ApprovalCase, actor: User | None) -> None:
+def _approval_done(case: ApprovalCase, actor: User | None, *, at: dt.datetime) -> None:
     """The last decision: the application's approval interval ends (if the application is still open)."""
     app = Application.objects.get(pk=case.application_id)
     if app.status in Status.open_states():
-        app_services.approval_complete(application=app, actor=actor, note=case.no)
+        app_services.approval_complete(application=app, actor=actor, note=case.no, at=at)
 
 
-def _finish_if_approved(case: ApprovalCase, actor: User | None, policy: Policy) -> None:
+def _finish_if_approved(
+    case: ApprovalCase, actor: User | None, policy: Policy, *, at: dt.datetime, notify_people: bool
+) -> None:
     """When every item is approved: one combined approval document for the case. Which department
     decided last does not matter; the document lists them all."""
     items = list(case.items.select_related("department").order_by("pk"))
     if any(i.status != ItemStatus.APPROVED for i in items):
         return
-    now = timezone.now()
-    case.decided_at = now
+    case.decided_at = at
     _issue_document(case, policy)
-    case_state_set(case, CaseStatus.APPROVED, actor=actor, at=now)
-    _approval_done(case, actor)
-    _tell_utility(case, _("外线工程审批已通过"), _("各部门均已批准，审批结果已统一出件。"))
+    case_state_set(case, CaseStatus.APPROVED, actor=actor, at=at)
+    _approval_done(case, actor, at=at)
+    if notify_people:
+        _tell_utility(case, _("外线工程审批已通过"), _("各部门均已批准，审批结果已统一出件。"))
 
 
-def _stop_waiting_items(case: ApprovalCase, actor: User, *, now: dt.datetime, reason: str) -> list[PermitItem]:
+def _stop_waiting_items(case: ApprovalCase, actor: User | None, *, now: dt.datetime, reason: str) -> list[PermitItem]:
     """The case ended before these items were decided: they need no decision any more."""
     stopped = list(
         case.items.select_related("department").filter(status__in=ItemStatus.undecided_states()).order_by("pk")
@@ -252,14 +278,17 @@ def _stop_waiting_items(case: ApprovalCase, actor: User, *, now: dt.datetime, re
     return stopped
 
 
-def _refuse_case(case: ApprovalCase, refused: PermitItem, actor: User, policy: Policy) -> None:
+def _refuse_case(
+    case: ApprovalCase, refused: PermitItem, actor: User | None, policy: Policy, *, at: dt.datetime, notify_people: bool
+) -> None:
     """A refusal ends the case at once: the items still waiting are stopped (their departments are
     told), the application's approval interval ends, and the utility reads the reason."""
-    now = timezone.now()
     reason = f"{refused.department.name}（{_item_name(policy, refused.item_type)}）：{refused.reason}"
-    stopped = _stop_waiting_items(case, actor, now=now, reason=reason)
-    case_state_set(case, CaseStatus.REFUSED, actor=actor, at=now, note=reason)
-    _approval_done(case, actor)
+    stopped = _stop_waiting_items(case, actor, now=at, reason=reason)
+    case_state_set(case, CaseStatus.REFUSED, actor=actor, at=at, note=reason)
+    _approval_done(case, actor, at=at)
+    if not notify_people:
+        return
     _tell_utility(case, _("外线工程审批未通过"), reason)
     if stopped:
         _tell_departments(
@@ -270,9 +299,11 @@ def _refuse_case(case: ApprovalCase, refused: PermitItem, actor: User, policy: P
         )
 
 
-def _check_item_open(case: ApprovalCase, item: PermitItem) -> None:
+def _check_item_open(case: ApprovalCase, item: PermitItem, *, at: dt.datetime) -> None:
     if case.status != CaseStatus.OPEN:
         raise StateConflict(_("该审批已结束"))
+    if at < case.opened_at:
+        raise ServiceError(_("办理时间早于该审批的受理时间"))
     if item.status not in ItemStatus.undecided_states():
         raise StateConflict(_("该事项已经办结"))
 
@@ -290,6 +321,16 @@ def departments_sync() -> int:
     return sync_departments(Department, County, active_policy().permits)
 
 
+def _in_progress_then(app: Application, at: dt.datetime) -> bool:
+    """Whether an application energised since was in progress at `at` (submitted, not yet energised)."""
+    return (
+        app.status == Status.ENERGISED
+        and app.submitted_at is not None
+        and app.energised_at is not None
+        and app.submitted_at <= at < app.energised_at
+    )
+
+
 def case_open(
     *,
     application: Application,
@@ -302,14 +343,19 @@ def case_open(
     item_types: Sequence[str],
     materials: Sequence[UploadedFile] = (),
     commitment_signed: bool = False,
+    at: dt.datetime | None = None,
+    notify_people: bool = True,
 ) -> ApprovalCase:
-    """Unified intake: one case for the application's external line works.
+    """Unified intake: one case for the application's external line works, at `at` (default now).
 
     The path is decided from the policy: filing (备案) and notification-commitment (告知承诺) are
     decided at once (the commitment must be signed by the actor), the rest goes to the
-    departments in parallel and starts the application's approval clock.
+    departments in parallel and starts the application's approval clock. With `at`, the case may
+    be history of an application energised since, opened while it was in progress: its timeline
+    is then left as it is (it holds its own approval interval).
     """
     policy = active_policy()
+    now = _when(at)
     try:
         length = Decimal(route_length_m)
         voltage = Decimal(voltage_kv)
@@ -344,11 +390,11 @@ def case_open(
 
     with transaction.atomic():
         app = Application.objects.select_for_update().get(pk=application.pk)
-        if app.status not in Status.open_states():
+        live = app.status in Status.open_states()
+        if not (live or (at is not None and _in_progress_then(app, now))):
             raise StateConflict(_("申请未在办理中，不能发起外线工程审批"))
         if ApprovalCase.objects.filter(application=app, status=CaseStatus.OPEN).exists():
             raise StateConflict(_("该申请已有审批中的外线工程审批"))
-        now = timezone.now()
         # 四（二）: the listed items are approved together within one total, at any voltage.
         limit = policy.parallel_approval_limit(now.astimezone(SHANGHAI).date())
         item_due = deadline(now, limit)
@@ -371,18 +417,20 @@ def case_open(
             PermitItem.objects.create(case=case, item_type=t, department=departments[codes[t]], due_at=item_due)
             for t in types
         ]
-        _log(case, LogAction.OPENED, actor, note=str(CasePath(path).label))
-        _store_materials(case, materials, actor)
-        app_services.approval_start(application=app, actor=actor, note=case.no)
+        _log(case, LogAction.OPENED, actor, note=str(CasePath(path).label), at=now)
+        _store_materials(case, materials, actor, at=now)
+        if live:
+            app_services.approval_start(application=app, actor=actor, note=case.no, at=now)
         dept_ids = [i.department_id for i in items]
         if path == CasePath.PARALLEL:
-            _tell_departments(case, dept_ids, _("新的外线工程审批事项"), f"{app.address}，{case.route}")
+            if notify_people:
+                _tell_departments(case, dept_ids, _("新的外线工程审批事项"), f"{app.address}，{case.route}")
             return case
         # Commitment and filing are decided at intake.
         if path == CasePath.COMMITMENT:
             case.commitment_signed_by = actor
             case.commitment_signed_at = now
-            _log(case, LogAction.COMMITMENT_SIGNED, actor)
+            _log(case, LogAction.COMMITMENT_SIGNED, actor, at=now)
             decided = ItemStatus.APPROVED
         else:
             decided = ItemStatus.FILED
@@ -391,7 +439,10 @@ def case_open(
         case.decided_at = now
         _issue_document(case, policy)
         case_state_set(case, CaseStatus.APPROVED, actor=actor, at=now, note=str(CasePath(path).label))
-        app_services.approval_complete(application=app, actor=actor, note=case.no)
+        if live:
+            app_services.approval_complete(application=app, actor=actor, note=case.no, at=now)
+        if not notify_people:
+            return case
         _tell_departments(
             case,
             dept_ids,
@@ -401,40 +452,70 @@ def case_open(
     return case
 
 
-def item_approve(*, item: PermitItem, actor: User, note: str = "") -> PermitItem:
+def item_approve(
+    *,
+    item: PermitItem,
+    actor: User | None,
+    note: str = "",
+    at: dt.datetime | None = None,
+    notify_people: bool = True,
+) -> PermitItem:
+    """A department approves its item; the last approval approves the case (one document)."""
+    _history_only(actor, at)
     policy = active_policy()
+    now = _when(at)
     with transaction.atomic():
         case, item = _locked_item(item)
-        _check_item_open(case, item)
-        item_state_set(case, item, ItemStatus.APPROVED, actor=actor, note=note.strip(), decided_by=actor)
-        _finish_if_approved(case, actor, policy)
+        _check_item_open(case, item, at=now)
+        item_state_set(case, item, ItemStatus.APPROVED, actor=actor, at=now, note=note.strip(), decided_by=actor)
+        _finish_if_approved(case, actor, policy, at=now, notify_people=notify_people)
     return item
 
 
-def item_refuse(*, item: PermitItem, actor: User, reason: str) -> PermitItem:
+def item_refuse(
+    *,
+    item: PermitItem,
+    actor: User | None,
+    reason: str,
+    at: dt.datetime | None = None,
+    notify_people: bool = True,
+) -> PermitItem:
     """Refuse one item, with the reason the utility will read. This ends the case at once: the
     utility can change the route and open a new case instead of waiting for the others."""
+    _history_only(actor, at)
     policy = active_policy()
     if not reason.strip():
         raise ServiceError(_("不予许可须说明理由"))
+    now = _when(at)
     with transaction.atomic():
         case, item = _locked_item(item)
-        _check_item_open(case, item)
-        item_state_set(case, item, ItemStatus.REFUSED, actor=actor, note=reason.strip(), decided_by=actor)
-        _refuse_case(case, item, actor, policy)
+        _check_item_open(case, item, at=now)
+        item_state_set(case, item, ItemStatus.REFUSED, actor=actor, at=now, note=reason.strip(), decided_by=actor)
+        _refuse_case(case, item, actor, policy, at=now, notify_people=notify_people)
     return item
 
 
-def item_request_supplement(*, item: PermitItem, actor: User, note: str) -> PermitItem:
+def item_request_supplement(
+    *,
+    item: PermitItem,
+    actor: User | None,
+    note: str,
+    at: dt.datetime | None = None,
+    notify_people: bool = True,
+) -> PermitItem:
     """Ask the utility for more material (logged, visible to the utility and supervisors). The
     item's due date does not move: the approval clock runs from intake to the last decision."""
+    _history_only(actor, at)
     policy = active_policy()
     if not note.strip():
         raise ServiceError(_("请说明需要补正的内容"))
+    now = _when(at)
     with transaction.atomic():
         case, item = _locked_item(item)
-        _check_item_open(case, item)
-        item_state_set(case, item, ItemStatus.SUPPLEMENT_REQUESTED, actor=actor, note=note.strip())
+        _check_item_open(case, item, at=now)
+        item_state_set(case, item, ItemStatus.SUPPLEMENT_REQUESTED, actor=actor, at=now, note=note.strip())
+        if not notify_people:
+            return item
         _tell_utility(
             case,
             _("审批部门要求补正材料"),
@@ -444,7 +525,13 @@ def item_request_supplement(*, item: PermitItem, actor: User, note: str) -> Perm
 
 
 def case_supplement(
-    *, case: ApprovalCase, actor: User, note: str, materials: Sequence[UploadedFile] = ()
+    *,
+    case: ApprovalCase,
+    actor: User,
+    note: str,
+    materials: Sequence[UploadedFile] = (),
+    at: dt.datetime | None = None,
+    notify_people: bool = True,
 ) -> ApprovalCase:
     """The utility answers the supplement requests: note and files, shared with every
     department; the items that asked go back to their departments."""
@@ -452,6 +539,7 @@ def case_supplement(
         raise ServiceError(_("请填写补正说明或上传材料"))
     for upload in materials:
         app_services.checked_upload(upload)
+    now = _when(at)
     with transaction.atomic():
         case = _lock(case)
         if case.status != CaseStatus.OPEN:
@@ -459,31 +547,35 @@ def case_supplement(
         waiting = list(case.items.filter(status=ItemStatus.SUPPLEMENT_REQUESTED))
         if not waiting:
             raise StateConflict(_("没有待补正的审批事项"))
-        _store_materials(case, materials, actor)
+        _store_materials(case, materials, actor, at=now)
         for item in waiting:
-            item_state_set(case, item, ItemStatus.PENDING, actor=actor, note=note.strip())
+            item_state_set(case, item, ItemStatus.PENDING, actor=actor, at=now, note=note.strip())
+        if not notify_people:
+            return case
         _tell_departments(
             case, [i.department_id for i in waiting], _("外线工程审批材料已补正"), note.strip() or _("已上传补正材料")
         )
     return case
 
 
-def case_withdraw(*, case: ApprovalCase, actor: User, reason: str) -> ApprovalCase:
+def case_withdraw(
+    *, case: ApprovalCase, actor: User, reason: str, at: dt.datetime | None = None, notify_people: bool = True
+) -> ApprovalCase:
     """The utility ends an open case (the application was withdrawn or cancelled, or the route
     changed): the items still waiting are stopped and their departments told, the application's
     approval interval ends (if the application is still open), and a new case may be opened."""
     reason = reason.strip()
     if not reason:
         raise ServiceError(_("撤回审批须说明理由"))
+    now = _when(at)
     with transaction.atomic():
         case = _lock(case)
         if case.status != CaseStatus.OPEN:
             raise StateConflict(_("只能撤回审批中的外线工程审批"))
-        now = timezone.now()
         stopped = _stop_waiting_items(case, actor, now=now, reason=reason)
         case_state_set(case, CaseStatus.WITHDRAWN, actor=actor, at=now, note=reason)
-        _approval_done(case, actor)
-        if stopped:
+        _approval_done(case, actor, at=now)
+        if stopped and notify_people:
             _tell_departments(
                 case,
                 {i.department_id for i in stopped},
@@ -493,10 +585,18 @@ def case_withdraw(*, case: ApprovalCase, actor: User, reason: str) -> ApprovalCa
     return case
 
 
-def completion_report(*, case: ApprovalCase, actor: User, note: str = "") -> ApprovalCase:
+def completion_report(
+    *,
+    case: ApprovalCase,
+    actor: User,
+    note: str = "",
+    at: dt.datetime | None = None,
+    notify_people: bool = True,
+) -> ApprovalCase:
     """After energisation (commitment and filing cases): the utility reports completion to each
     department concerned; the restoration deadline starts."""
     policy = active_policy()
+    now = _when(at)
     with transaction.atomic():
         case = _lock(case)
         if case.path == CasePath.PARALLEL:
@@ -505,11 +605,12 @@ def completion_report(*, case: ApprovalCase, actor: User, note: str = "") -> App
             raise StateConflict(_("该案件不在待报告施工完成状态"))
         if case.application.status != Status.ENERGISED:
             raise StateConflict(_("申请尚未接电，接电后再报告施工完成"))
-        now = timezone.now()
         case.completion_reported_at = now
         case.completion_reported_by = actor
         case.restoration_due_at = deadline(now, policy.permits.restoration_workdays)
         case_state_set(case, CaseStatus.RESTORING, actor=actor, at=now, note=note.strip())
+        if not notify_people:
+            return case
         due = timezone.localtime(case.restoration_due_at).strftime("%Y-%m-%d %H:%M") if case.restoration_due_at else "-"
         _tell_departments(
             case,
@@ -520,21 +621,30 @@ def completion_report(*, case: ApprovalCase, actor: User, note: str = "") -> App
     return case
 
 
-def restoration_confirm(*, item: PermitItem, actor: User, note: str = "") -> PermitItem:
+def restoration_confirm(
+    *,
+    item: PermitItem,
+    actor: User | None,
+    note: str = "",
+    at: dt.datetime | None = None,
+    notify_people: bool = True,
+) -> PermitItem:
     """A department confirms that roads or greenery of its item are restored; the case closes
     when every item is confirmed."""
+    _history_only(actor, at)
+    now = _when(at)
     with transaction.atomic():
         case, item = _locked_item(item)
         if case.status != CaseStatus.RESTORING:
             raise StateConflict(_("该案件不在待恢复确认状态"))
         if item.restoration_confirmed_at is not None:
             raise StateConflict(_("已经确认过恢复"))
-        now = timezone.now()
         item.restoration_confirmed_at = now
         item.restoration_confirmed_by = actor
         item.save(update_fields=["restoration_confirmed_at", "restoration_confirmed_by"])
-        _log(case, LogAction.RESTORATION_CONFIRMED, actor, item=item, note=note.strip())
+        _log(case, LogAction.RESTORATION_CONFIRMED, actor, item=item, note=note.strip(), at=now)
         if not case.items.filter(restoration_confirmed_at__isnull=True).exists():
             case_state_set(case, CaseStatus.CLOSED, actor=actor, at=now)
-            _tell_utility(case, _("外线工程已办结"), _("各部门均已确认道路和绿化恢复。"))
+            if notify_people:
+                _tell_utility(case, _("外线工程已办结"), _("各部门均已确认道路和绿化恢复。"))
     return item
