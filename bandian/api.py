@@ -32,6 +32,7 @@ from bandian.permits.api import router as permits_router
 from bandian.policy.api import router as policy_router
 from bandian.reliability.api import router as reliability_router
 from bandian.supervision.api import router as supervision_router
+from bandian.supervision.outage_views import router as supervision_outages_router
 
 logger = logging.getLogger("bandian.api")
 
@@ -45,6 +46,7 @@ api.add_router("/reliability", reliability_router, tags=["reliability"])
 api.add_router("/permits", permits_router, tags=["permits"])
 api.add_router("/outages", outages_router, tags=["outages"])
 api.add_router("/public", outages_public_router, tags=["public"])
+api.add_router("/supervision", supervision_outages_router, tags=["supervision"])
 # Payments (issue 11.3): /public/fees and /applications/{no}/payment-orders.
 api.add_router("/", payments_router, tags=["payments"])
 

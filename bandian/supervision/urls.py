@@ -1,12 +1,13 @@
 from django.urls import path
 
 from bandian.core import converters  # noqa: F401  (registers <ref:...>)
-from bandian.supervision import complaint_views, contractor_views, loop_views, views
+from bandian.supervision import complaint_views, contractor_views, loop_views, outage_views, views
 
 app_name = "supervision"
 urlpatterns = [
     path("compliance/", views.compliance, name="compliance"),
     path("approvals/", views.approvals, name="approvals"),
+    path("outages/", outage_views.outages_page, name="outages"),
     path("rectifications/", loop_views.rectification_list, name="rectifications"),
     path("rectifications/<ref:no>/", loop_views.rectification_detail, name="rectification"),
     path("complaints/", complaint_views.complaint_list, name="complaints"),
