@@ -24,6 +24,7 @@ from bandian.accounts.api import router as accounts_router
 from bandian.applications import api as applications_api
 from bandian.applications.api import router as applications_router
 from bandian.applications.payments.api import router as payments_router
+from bandian.applications.visits.api import router as visits_router
 from bandian.core.errors import RuleGap, ServiceError, StateConflict
 from bandian.disclosure.api import router as disclosure_router
 from bandian.outages.api import router as outages_router
@@ -40,6 +41,7 @@ api = NinjaAPI(title="bandian API", version="1", urls_namespace="api")
 api.add_router("/policy", policy_router, tags=["policy"])
 api.add_router("/accounts", accounts_router, tags=["accounts"])
 api.add_router("/applications", applications_router, tags=["applications"])
+api.add_router("/applications", visits_router, tags=["visits"])  # issue 11: /{no}/visit-slots, /{no}/visit-booking
 api.add_router("/public", disclosure_router, tags=["public"])
 api.add_router("/supervision", supervision_router, tags=["supervision"])
 api.add_router("/reliability", reliability_router, tags=["reliability"])

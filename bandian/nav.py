@@ -12,6 +12,7 @@ from django import template
 
 from bandian.accounts.rules import can_supervise
 from bandian.applications import rules
+from bandian.applications.visits import rules as visit_rules
 from bandian.grid import rules as grid_rules
 from bandian.notify import rules as notify_rules
 from bandian.permits import rules as permit_rules
@@ -31,6 +32,7 @@ def nav_links(context: dict[str, Any]) -> dict[str, bool]:
         "mine": rules.can_apply(user) or rules.can_enter_for_others(user),
         "enter": rules.can_enter_for_others(user),
         "queue": rules.has_work_queue(user),
+        "visits": visit_rules.can_publish_slots(user),
         "supervise": can_supervise(user),
         "permit_queue": permit_rules.has_permit_queue(user),
         "permits": permit_rules.can_list_cases(user) and not permit_rules.has_permit_queue(user),

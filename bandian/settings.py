@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "bandian.accounts",
     "bandian.notify",
     "bandian.applications",
+    "bandian.applications.visits",
     "bandian.disclosure",
     "bandian.supervision",
     "bandian.grid",

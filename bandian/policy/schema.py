@@ -20,6 +20,7 @@ from bandian.policy.classes import CustomerClass
 from bandian.policy.fees import FeeError, FeeItem, check_catalogue
 from bandian.policy.outages import OutageNotices
 from bandian.policy.supervision import Supervision
+from bandian.policy.visits import Visits
 
 ClockName = Literal["full_process", "utility", "approval"]
 # Codes of pause reasons, documents and stages: they are stored and exchanged (requirements §5).
@@ -300,6 +301,8 @@ class Policy(Strict):
     supervision: Supervision = Supervision()
     # The published grid access capacity's thresholds (bandian/policy/capacity.py); defaults when absent.
     capacity: AccessCapacity = AccessCapacity()
+    # Issue 11: the customer manager's site visits (预约上门), bandian/policy/visits.py.
+    visits: Visits = Visits()
 
     @field_validator("counties")
     @classmethod
@@ -366,6 +369,9 @@ class Policy(Strict):
             check_catalogue(self.fees)
         except FeeError as exc:
             raise RuleError(("fees", *exc.key), exc.message) from exc
+        for j, stage in enumerate(self.visits.stages):
+            if stage not in self.stages:
+                raise RuleError(("visits", "stages", j), f"{stage!r} is not defined in [stages]")
         return self
 
     # Lookups the rest of the code uses.

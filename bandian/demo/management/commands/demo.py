@@ -64,6 +64,7 @@ class Command(BaseCommand):
         if result.loaded or demo.is_loaded():
             self._load_grid(size)
             missing = self._load_permits()
+            self._load_visits()
             self._print_logins()
             if missing:
                 raise CommandError(
@@ -107,6 +108,20 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"Demo approval cases not loaded: {permits.reason}.")
         return ""
+
+    def _load_visits(self) -> None:
+        """Visit booking (issue 11): the Kaili customer manager's slots and bookings at each state."""
+        from bandian.demo.visits import load_visits_demo
+
+        visits = load_visits_demo()
+        if visits.loaded:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo visits loaded: {visits.slots} slots, {visits.bookings} bookings in {visits.seconds:.1f} s."
+                )
+            )
+        else:
+            self.stdout.write(f"Demo visit slots not loaded: {visits.reason}.")
 
     def _print_logins(self) -> None:
         rows = [(login.role, login.username, demo.PASSWORD, login.county, login.note) for login in demo.fixed_logins()]
