@@ -169,7 +169,7 @@ def test_the_reminder_runs_as_a_command(hv_app, slots, alice, now):
 def test_a_site_visit_never_counts_as_the_applicants_visit(alice, bob, kaili, cm, pm):
     """最多跑一次: two identical applications, one with a booked, moved, confirmed visit; their
     visits counts and their compliance report lines are the same."""
-    from bandian.supervision.compliance import compliance_report
+    from bandian.applications.compliance import compliance_report
 
     with time_machine.travel(at(2026, 6, 1, 10), tick=False) as clock:
         plain = hv(bob, kaili, address="凯里市文化北路 3 号")
