@@ -12,6 +12,8 @@ from ninja import Router, Schema
 from bandian.disclosure import capacity, guide
 from bandian.disclosure.params import county_param, only
 from bandian.disclosure.selectors import public_anchors
+from bandian.disclosure.statistics import public_statistics
+from bandian.disclosure.statistics_views import read_query
 from bandian.policy.loader import active_policy
 
 router = Router()
@@ -88,3 +90,16 @@ def access_capacity(request: HttpRequest) -> dict[str, Any]:
             for c in report.counties
         ],
     }
+
+
+@router.get("/statistics", auth=None, url_name="public_statistics", summary="Public statistics (公开统计)")
+def statistics(request: HttpRequest) -> dict[str, Any]:
+    """A year's figures (`?year=`, default the current year, to date) for the prefecture or one
+    county (`?county=`): per customer class the handling time against its limit (count, mean, p90,
+    share within), steps, documents and visits against their maxima, zero-investment connections
+    and any fee charged to them, the administrative approval; the parallel approval items; SAIDI
+    per area class against its target. Figures over fewer than `min_count` applications are null.
+    The same code as the supervisors' compliance report. Bad parameters: 400."""
+    only(request.GET, {"year", "county"})
+    year, county = read_query(request)
+    return public_statistics(year, county=county).as_dict()

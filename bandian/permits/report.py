@@ -1,7 +1,7 @@
 """Reads the permit items of a year for the supervision figures (the pure core is `stats.py`).
 
-Used by the supervisors' page (/supervision/approvals/), `manage.py approvals` and nothing else
-writes through here: one query for the items, one for the departments.
+Used by the supervisors' page (/supervision/approvals/), `manage.py approvals` and the public
+statistics (/public/statistics/); nothing writes through here: one query for the items, one for the departments.
 """
 
 from __future__ import annotations
@@ -38,12 +38,15 @@ ROW_FIELDS = (
 )
 
 
-def item_rows(year: int) -> list[ItemRow]:
-    """The items of `year`: decided in it, or undecided with their case opened in it."""
+def item_rows(year: int, *, county: str | None = None) -> list[ItemRow]:
+    """The items of `year`: decided in it, or undecided with their case opened in it; of the
+    applications of `county` (an adcode) if given."""
     start, end = year_bounds(year)
     in_year = Q(decided_at__gte=start, decided_at__lt=end) | Q(
         decided_at__isnull=True, case__opened_at__gte=start, case__opened_at__lt=end
     )
+    if county is not None:
+        in_year &= Q(case__application__county_id=county)
     return [ItemRow(*values) for values in PermitItem.objects.filter(in_year).values_list(*ROW_FIELDS).order_by("pk")]
 
 
@@ -54,13 +57,19 @@ def department_names() -> dict[str, str]:
 
 
 def approvals_report(
-    year: int, *, now: dt.datetime | None = None, policy: Policy | None = None, cal: WorkCalendar | None = None
+    year: int,
+    *,
+    now: dt.datetime | None = None,
+    policy: Policy | None = None,
+    cal: WorkCalendar | None = None,
+    county: str | None = None,
 ) -> tuple[ApprovalStats, dict[str, str]]:
-    """The year's figures and the department names (code → name)."""
+    """The year's figures and the department names (code → name); of one county's applications
+    if `county` is given (the public statistics)."""
     policy = policy or active_policy()
     names = department_names()
     stats = approval_stats(
-        item_rows(year),
+        item_rows(year, county=county),
         year=year,
         cal=cal or get_calendar(),
         now=now or timezone.now(),
