@@ -6,13 +6,14 @@ import re
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from bandian.accounts.models import County
 from bandian.core import limits
 from bandian.grid.models import Feeder, MVUser, Transformer
-from bandian.outages.enums import OutageCause, OutageKind, Source
+from bandian.outages.enums import RECORDED_STAGES, OrderKind, OutageCause, OutageKind, ProgressStage, Source
+from bandian.outages.models import RationingOrder
 
 LOCAL_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -39,10 +40,22 @@ class EventForm(forms.Form):
     description = forms.CharField(
         label=_("说明"), required=False, max_length=limits.NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3})
     )
+    area = forms.CharField(
+        label=_("停电范围"), required=False, max_length=limits.SHORT_MAX,
+        help_text=_("向客户和公众说明的停电范围；故障停电录入后立即通知受影响的客户。"),
+    )  # fmt: skip
+    rationing_order = forms.ModelChoiceField(
+        label=_("有序用电方案或指令"), queryset=RationingOrder.objects.all(), required=False,
+        help_text=_("限电停电须选择所执行的方案或指令；没有的将记为违规限电并立即报告监管人员。"),
+    )  # fmt: skip
 
     def __init__(self, *args: Any, counties: set[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.counties = counties
+        order = self.fields["rationing_order"]
+        assert isinstance(order, forms.ModelChoiceField)
+        if counties is not None:
+            order.queryset = RationingOrder.objects.filter(Q(county__isnull=True) | Q(county_id__in=counties))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -132,3 +145,128 @@ class InterruptionFilterForm(forms.Form):
     feeder = forms.CharField(label=_("线路编号"), required=False, max_length=40)
     transformer = forms.CharField(label=_("配变编号"), required=False, max_length=40)
     year = forms.IntegerField(label=_("年份"), required=False, min_value=limits.FIRST_YEAR, max_value=limits.LAST_YEAR)
+
+
+IN_RANGE = limits.validate_date_in_range
+
+
+def _codes(raw: str) -> list[str]:
+    return [c for c in re.split(r"[\s,，、]+", raw) if c]
+
+
+class PlanForm(forms.Form):
+    """A planned outage: on a feeder, or some of its transformers."""
+
+    feeder = forms.ModelChoiceField(
+        label=_("线路编号"), queryset=Feeder.objects.all(), to_field_name="code", widget=forms.TextInput,
+        error_messages={"invalid_choice": _("没有这个线路编号。")},
+    )  # fmt: skip
+    transformers = forms.CharField(
+        label=_("配变编号"), required=False, max_length=2000,
+        help_text=_("只停部分配变时填写，多个编号以逗号或空格分隔；不填表示整条线路停电。"),
+    )  # fmt: skip
+    start = forms.DateTimeField(label=_("停电开始时间"), widget=LOCAL_INPUT, validators=[limits.validate_date_in_range])
+    end = forms.DateTimeField(label=_("预计结束时间"), widget=LOCAL_INPUT, validators=[limits.validate_date_in_range])
+    works = forms.CharField(
+        label=_("停电工作内容"), max_length=limits.NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    area = forms.CharField(
+        label=_("停电范围"),
+        max_length=limits.SHORT_MAX,
+        help_text=_("向客户和公众说明的停电范围，如街道、小区、村组。"),
+    )
+    temporary = forms.BooleanField(label=_("临时检修"), required=False)
+
+    def __init__(self, *args: Any, counties: set[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.counties = counties
+
+    def clean_transformers(self) -> list[Transformer]:
+        codes = _codes(self.cleaned_data["transformers"])
+        found = {t.code: t for t in Transformer.objects.filter(code__in=codes)}
+        missing = [c for c in codes if c not in found]
+        if missing:
+            raise forms.ValidationError(_("没有这些配变编号：%(codes)s") % {"codes": ", ".join(missing)})
+        return [found[c] for c in dict.fromkeys(codes)]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        feeder = data.get("feeder")
+        if feeder is not None and self.counties is not None and feeder.county_id not in self.counties:
+            self.add_error("feeder", _("您不能安排其他县市线路的停电"))
+        return data
+
+
+class PlanChangeForm(forms.Form):
+    start = forms.DateTimeField(label=_("新的开始时间"), widget=LOCAL_INPUT, validators=[limits.validate_date_in_range])
+    end = forms.DateTimeField(
+        label=_("新的预计结束时间"), widget=LOCAL_INPUT, validators=[limits.validate_date_in_range]
+    )
+    reason = forms.CharField(label=_("变更原因"), max_length=limits.SHORT_MAX)
+
+
+class PlanCancelForm(forms.Form):
+    reason = forms.CharField(label=_("取消原因"), max_length=limits.SHORT_MAX)
+
+
+class PlanBeginForm(forms.Form):
+    at = forms.DateTimeField(label=_("实际停电时间"), widget=LOCAL_INPUT, validators=[limits.validate_date_in_range])
+
+
+class ProgressForm(forms.Form):
+    stage = forms.ChoiceField(label=_("抢修进度"), choices=[(s.value, s.label) for s in RECORDED_STAGES])
+    estimated_restoration = forms.DateTimeField(
+        label=_("预计恢复送电时间"), required=False, widget=LOCAL_INPUT, validators=[limits.validate_date_in_range]
+    )
+    users = RowsField(
+        label=_("已恢复送电的用户（部分恢复时选择）"), queryset=MVUser.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    note = forms.CharField(label=_("备注"), required=False, max_length=limits.SHORT_MAX)
+
+    def __init__(self, *args: Any, remaining: QuerySet[MVUser], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        users = self.fields["users"]
+        assert isinstance(users, RowsField)
+        users.queryset = remaining
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("stage") == ProgressStage.PARTLY_RESTORED and not data.get("users"):
+            self.add_error("users", _("请选择已恢复送电的用户。"))
+        return data
+
+
+class OrderForm(forms.Form):
+    """An orderly-use plan or order that authorises rationing."""
+
+    kind = forms.ChoiceField(label=_("授权类型"), choices=OrderKind.choices)
+    county = forms.ModelChoiceField(
+        label=_("县市"), queryset=County.objects.all(), required=False, empty_label=_("全州")
+    )
+    authority = forms.CharField(label=_("发文机关"), max_length=limits.NAME_MAX)
+    document_no = forms.CharField(label=_("文号"), max_length=limits.NAME_MAX)
+    issued_on = forms.DateField(label=_("发文日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(label=_("有效期起"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_to = forms.DateField(label=_("有效期止"), widget=forms.DateInput(attrs={"type": "date"}))
+    users = forms.CharField(
+        label=_("涵盖的用户"), max_length=20000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("方案或指令所列用户的中压用户编号，以逗号或空格分隔。"),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, counties: set[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.counties = counties
+        if counties is not None:
+            field = self.fields["county"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = County.objects.filter(adcode__in=counties)
+            field.required = True
+
+    def clean_users(self) -> list[MVUser]:
+        codes = _codes(self.cleaned_data["users"])
+        found = {u.user_id: u for u in MVUser.objects.filter(user_id__in=codes)}
+        missing = [c for c in codes if c not in found]
+        if missing:
+            raise forms.ValidationError(_("没有这些中压用户：%(ids)s") % {"ids": ", ".join(missing[:20])})
+        return [found[c] for c in dict.fromkeys(codes)]

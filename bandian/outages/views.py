@@ -3,6 +3,8 @@ steps, and the import of §5 records."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,7 +19,8 @@ from bandian.accounts.models import User
 from bandian.core.time import year_bounds
 from bandian.grid import history
 from bandian.grid.models import MVUser
-from bandian.outages import rules, selectors, services
+from bandian.outages import faults, notice_views, rules, selectors, services
+from bandian.outages.enums import OutageKind
 from bandian.outages.forms import EventFilterForm, EventForm, ImportForm, InterruptionFilterForm, StepForm
 from bandian.outages.importer import import_interruptions
 from bandian.outages.models import Interruption, OutageEvent
@@ -66,11 +69,16 @@ def event_new(request: HttpRequest) -> HttpResponse:
     form = EventForm(request.POST if posted else None, counties=rules.recordable_county_ids(user))
     if posted and form.is_valid():
         data = form.cleaned_data
+        common = {
+            "feeder": data["feeder"], "transformers": data["transformers"], "cause": data["cause"],
+            "start": data["start"], "description": data["description"], "area": data["area"],
+            "rationing_order": data["rationing_order"], "actor": user,
+        }  # fmt: skip
         try:
-            event = services.event_create(
-                feeder=data["feeder"], transformers=data["transformers"], kind=data["kind"], cause=data["cause"],
-                start=data["start"], description=data["description"], actor=user,
-            )  # fmt: skip
+            if data["kind"] == OutageKind.FAULT:  # a fault as it happens: its customers are told at once
+                event, _n = faults.fault_report(**common)
+            else:  # a planned outage recorded after the fact (announce one at planned outages)
+                event = services.event_create(kind=data["kind"], **common)
         except OutageError as exc:
             form.add_error(None, str(exc))
         else:
@@ -79,8 +87,12 @@ def event_new(request: HttpRequest) -> HttpResponse:
     return render(request, "outages/new.html", {"form": form}, status=400 if posted else 200)
 
 
-def _detail(
-    request: HttpRequest, event: OutageEvent, step_form: StepForm | None = None, status: int = 200
+def render_detail(
+    request: HttpRequest,
+    event: OutageEvent,
+    step_form: StepForm | None = None,
+    status: int = 200,
+    progress_form: Any = None,
 ) -> HttpResponse:
     user = _user(request)
     restored = services.restored_at(event)
@@ -98,6 +110,7 @@ def _detail(
         "step_form": step_form if can_record else None,
         "can_close": can_record and len(restored) == len(affected),
         "history": history.history_of(event),
+        **notice_views.progress_context(request, event, progress_form),
     }
     return render(request, "outages/detail.html", context, status=status)
 
@@ -105,7 +118,7 @@ def _detail(
 @login_required
 def event_detail(request: HttpRequest, reference: str) -> HttpResponse:
     event = selectors.get_event_for_user(_user(request), reference)
-    return _detail(request, event)
+    return render_detail(request, event)
 
 
 def _event_to_record(request: HttpRequest, reference: str) -> OutageEvent:
@@ -133,7 +146,7 @@ def step_add(request: HttpRequest, reference: str) -> HttpResponse:
         else:
             messages.success(request, _("复电步骤已记录。"))
             return redirect("outages:detail", reference=event.reference)
-    return _detail(request, event, form, status=400)
+    return render_detail(request, event, form, status=400)
 
 
 @login_required
