@@ -207,3 +207,15 @@ def user_create(
         phone=phone,
     )
     return users_create([person], password=password, at=at)[0]
+
+
+def department_ensure(*, code: str, name: str, county: County | None = None) -> tuple[Department, bool]:
+    """The department of this code, created with this name (and county) when missing; an
+    existing one keeps its name. Returns (department, created)."""
+    code = code.strip()
+    if not code or len(code) > 40 or not all(c.isascii() and (c.isalnum() or c in "-_") for c in code):
+        raise ServiceError(_("部门代码应为字母、数字、- 或 _（不超过 40 个字符）"))
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ServiceError(_("部门名称不能为空，且不超过 100 个字符"))
+    return Department.objects.get_or_create(code=code, defaults={"name": name, "county": county})

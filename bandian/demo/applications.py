@@ -159,6 +159,9 @@ def fixed_logins() -> list[DemoLogin]:
         DemoLogin("department", "dept-resources", "-", "审批部门人员：州自然资源局"),
         DemoLogin("department", "dept-service", "-", "审批部门人员：州政务服务中心"),
         DemoLogin("department", "kaili-gov", "522601 凯里市", "审批部门人员：凯里市人民政府"),
+        DemoLogin("department", "dept-miit", "-", "责任单位联络员：州工业和信息化局（重点任务台账、问题清单）"),
+        DemoLogin("department", "dept-police", "-", "责任单位联络员：州公安局"),
+        DemoLogin("department", "dept-market", "-", "责任单位联络员：州市场监管局"),
         DemoLogin("admin", ADMIN_USERNAME, "-", "系统管理员（也可进入 /django-admin/）"),
     ]
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from bandian.accounts.models import Role, User
 from bandian.accounts.rules import has_role
+from bandian.accounts.services import department_ensure
 from bandian.core.errors import ServiceError
 from bandian.core.time import SHANGHAI
 from bandian.core.uploads import ALLOWED_CONTENT, UploadRefused, checked_file, safe_name
@@ -169,3 +170,14 @@ def entries_of(year: int, task: int) -> list[LedgerEntry]:
 
 def reviews_of(year: int, task: int) -> list[TaskReview]:
     return list(TaskReview.objects.filter(year=year, task=task).select_related("reviewed_by"))
+
+
+def unit_departments_sync() -> int:
+    """A department row for every unit of kind `department` that has none, so that its logins can
+    be created (`accounts.services.department_ensure`); returns how many were created."""
+    created = 0
+    for code, unit in active_policy().supervision.units.items():
+        if unit.kind == "department":
+            _dept, new = department_ensure(code=code, name=unit.zh)
+            created += int(new)
+    return created

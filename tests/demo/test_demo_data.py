@@ -167,3 +167,24 @@ def test_the_small_demo_gives_the_figures_recorded_before_the_demo_moved(loaded)
     for key in expected:
         assert actual[key] == expected[key], key
     assert actual.keys() == expected.keys()
+
+
+def test_the_supervision_loop_is_there_at_every_state(loaded):
+    from bandian.supervision import annual, ledger
+    from bandian.supervision.models import Complaint, Rectification
+    from bandian.supervision.rectifications import verify as verify_logs
+
+    assert "Demo supervision loaded" in loaded
+    states = set(Rectification.objects.values_list("status", flat=True))
+    assert states == {"open", "rectifying", "submitted", "verified"}
+    actions = set(Rectification.objects.values_list("log__action", flat=True))
+    assert {"sent_back", "reopened", "verified"} <= actions
+    assert verify_logs() == []
+    today = demo.DEMO_NOW.date()
+    assert annual.plan_line(2026, today=today).status == "submitted"
+    assert annual.plan_line(2027, today=today).status == "due"
+    lines = ledger.ledger(2026, now=demo.DEMO_NOW)
+    assert len(lines) == 10 and any(line.stale for line in lines) and all(line.review for line in lines)
+    assert Complaint.objects.filter(application__isnull=False).exists()
+    assert Complaint.objects.filter(application__isnull=True, outage__isnull=True).exists()
+    assert {"received", "accepted", "answered", "rejected"} <= set(Complaint.objects.values_list("state", flat=True))

@@ -65,6 +65,7 @@ class Command(BaseCommand):
             self._load_grid(size)
             missing = self._load_permits()
             self._load_visits()
+            self._load_supervision()
             self._print_logins()
             if missing:
                 raise CommandError(
@@ -122,6 +123,20 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Demo visit slots not loaded: {visits.reason}.")
+    def _load_supervision(self) -> None:
+        """The supervision loop: ledger, annual plans, complaints, contractors, rectification list."""
+        from bandian.demo.supervision import load_supervision_demo
+
+        result = load_supervision_demo(progress=lambda line: self.stdout.write(f"  {line}"))
+        if result.loaded:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo supervision loaded: {result.ledger_entries} ledger updates, {result.complaints} complaints, "
+                    f"{result.items} rectification items in {result.seconds:.1f} s."
+                )
+            )
+        else:
+            self.stdout.write(f"Demo supervision not loaded: {result.reason}.")
 
     def _print_logins(self) -> None:
         rows = [(login.role, login.username, demo.PASSWORD, login.county, login.note) for login in demo.fixed_logins()]
