@@ -311,8 +311,11 @@ def _loop(supervisor: User, cm: User, logins: dict[str, User]) -> int:
         items.append(item)
     closed, sent_back, housing_item, reopened, submitted, rectifying = items
 
-    def act(item: Rectification, action: str, who: User, days: float, **kw: str) -> Rectification:
-        return rectification_act(item, action=action, actor=who, at=item.opened_at + dt.timedelta(days=days), **kw)
+    def act(
+        item: Rectification, action: str, who: User, days: float, note: str = "", measures: str = ""
+    ) -> Rectification:
+        when = item.opened_at + dt.timedelta(days=days)
+        return rectification_act(item, action=action, actor=who, at=when, note=note, measures=measures)
 
     closed = act(closed, "started", cm, 2)
     closed = act(

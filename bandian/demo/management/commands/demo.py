@@ -123,6 +123,7 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Demo visit slots not loaded: {visits.reason}.")
+
     def _load_supervision(self) -> None:
         """The supervision loop: ledger, annual plans, complaints, contractors, rectification list."""
         from bandian.demo.supervision import load_supervision_demo
