@@ -19,6 +19,8 @@ from bandian.applications.integrity import verify
 from bandian.applications.models import Application, Event
 from bandian.applications.services import application_clocks
 from bandian.demo import applications as demo
+from bandian.notify.models import Message
+from bandian.permits.models import ApprovalCase, CaseLog, CaseStatus
 from bandian.policy.classes import CustomerClass
 from bandian.policy.loader import active_policy
 from bandian.workdays.selectors import forget_calendar
@@ -155,6 +157,19 @@ def test_every_chain_verifies(loaded):
     report = verify()
     assert report.problems == []
     assert report.applications == Application.objects.count()
+
+
+def test_the_demo_cases_look_as_the_pages_leave_them(loaded):
+    """Opened and decided through the permits' services: every approved case has its combined
+    PDF, every log row lies in the past of the demo's "now", and nobody got notices of history."""
+    cases = ApprovalCase.objects.all()
+    assert cases.exists()
+    decided = cases.filter(status__in=[CaseStatus.APPROVED, CaseStatus.RESTORING, CaseStatus.CLOSED])
+    assert decided.exists() and not decided.filter(document="").exists()
+    assert not CaseLog.objects.filter(at__gt=demo.DEMO_NOW).exists()
+    assert not Message.objects.filter(recipient__role=Role.DEPARTMENT).exists()
+    departments = {u.username for u in User.objects.filter(role=Role.DEPARTMENT)}
+    assert {"dept-transport", "dept-housing", "dept-resources", "dept-service", "kaili-gov"} <= departments
 
 
 def test_the_small_demo_gives_the_figures_recorded_before_the_demo_moved(loaded):
