@@ -59,6 +59,7 @@ from django.db.models.functions import Cast
 from bandian.applications.clocks import RowClocks, TimelineEvent, compute_clocks, row_clocks
 from bandian.applications.enums import INTERCHANGE_TYPES, EventType
 from bandian.applications.models import Application, Document, Event
+from bandian.applications.payments.selectors import charged_by_application
 from bandian.applications.services import class_check
 from bandian.core.time import SHANGHAI, year_bounds
 from bandian.policy.classes import CustomerClass
@@ -99,6 +100,9 @@ class ReportRow(NamedTuple):
     zero_investment: bool
     class_check: str | None
     restart_of: str | None
+    # Yuan charged and kept (paid orders; refunded ones not): 0 for a zero-investment
+    # application unless it was wrongly charged.
+    fees_charged: float
     # What the page reads but the §5 report does not carry (the last fields, after FIELDS):
     used_workdays: float = 0.0  # on the limit clock, unrounded
 
@@ -454,6 +458,8 @@ def compliance_report(
             .values_list("application_id", "n")
         )
     )
+    # The fees charged and kept, in one query (bandian.applications.payments).
+    charged = charged_by_application(Application.objects.filter(_energised_in(year, county)).values("id"))
     rows: list[ReportRow] = []
     submitted_type = str(EventType.SUBMITTED)
     _event_fields = itemgetter(1, 2, 3)
@@ -502,6 +508,7 @@ def compliance_report(
                 bool(zero),
                 check,
                 restart_no,
+                float(charged.get(pk) or 0),
                 used_us / DAY_US,
             )
         )

@@ -27,6 +27,16 @@ within_investment_boundary = true
 from = 2021-07-13
 
 [[fees]]
+code = "service_misc"
+zh = "误列的收费"
+en = "A fee listed by mistake"
+amount = 50.00
+unit = "item"
+classes = ["lv_sanling"]
+basis = "测试〔2021〕2号"
+from = 2021-07-13
+
+[[fees]]
 code = "old_fee"
 zh = "已废止的收费"
 en = "A fee no longer in force"
@@ -68,7 +78,21 @@ def issue(app, actor, code="high_reliability_cable", quantity="800", **kw) -> Pa
     )
 
 
-def pay(order, transaction="TX-1", amount=None, **kw) -> PaymentOrder:
+def pay(order, transaction=None, amount=None, **kw) -> PaymentOrder:
     return services.payment_order_pay(
-        order=order, provider="sandbox", transaction_ref=transaction, amount=amount or order.amount, **kw
+        order=order,
+        provider="sandbox",
+        transaction_ref=transaction or f"TX-{order.no}",
+        amount=amount or order.amount,
+        **kw,
     )
+
+
+def energise(app, actor, at=None):
+    """Complete every remaining step of the application's class."""
+    from bandian.applications.services import stage_complete
+
+    app.refresh_from_db()
+    while app.current_stage:
+        app = stage_complete(application=app, stage=app.current_stage, actor=actor, at=at)
+    return app

@@ -118,7 +118,7 @@ def test_paid_cancelled_refunded_each_change_recorded_with_its_time(dual, cm):
     at = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
     first = issue(dual, cm, at=at)
     assert first.issued_at == at
-    paid = pay(first, at=at + dt.timedelta(hours=1))
+    paid = pay(first, transaction="TX-1", at=at + dt.timedelta(hours=1))
     assert paid.status == OrderStatus.PAID and paid.paid_at == at + dt.timedelta(hours=1)
     refunded = services.payment_order_refund(
         order=paid, actor=cm, reason="双电源改为单电源", at=at + dt.timedelta(days=1)
@@ -180,3 +180,12 @@ def test_a_late_payment_and_a_refund_are_recorded_after_the_application_closed(d
     refunded = services.payment_order_refund(order=paid, actor=cm, reason="申请已取消")
     assert refunded.status == OrderStatus.REFUNDED
     assert verify(application_no=dual.no).ok
+
+
+def test_one_transaction_pays_one_order(dual, cm):
+    pay(issue(dual, cm), transaction="TX-SAME")
+    second = issue(dual, cm, code="high_reliability_overhead")
+    with pytest.raises(ServiceError, match="TX-SAME"):
+        pay(second, transaction="TX-SAME")
+    second.refresh_from_db()
+    assert second.status == OrderStatus.ISSUED

@@ -49,6 +49,7 @@ def test_the_sample_record_reports_every_field_of_the_sample():
         "zero_investment": True,
         "class_check": None,
         "restart_of": None,
+        "fees_charged": 0.0,
     }
     assert report["by_class"]["lv_sanling"] == {
         "count": 1,
@@ -218,7 +219,7 @@ def test_the_command_prints_one_csv_row_per_application():
     ingest_record(sample())
     lines = run("--year", "2026", "--format", "csv").splitlines()
     assert lines[0] == ",".join(FIELDS)
-    assert lines[1] == "QDN-2026-000123,lv_sanling,5.26,2.969,2.292,15,full_process,true,5,true,2,2,2,2,0,0,true,,"
+    assert lines[1] == "QDN-2026-000123,lv_sanling,5.26,2.969,2.292,15,full_process,true,5,true,2,2,2,2,0,0,true,,,0.0"
     assert len(lines) == 2
 
 

@@ -127,7 +127,8 @@ def test_the_api_answers_a_bad_year_with_422(supervisor, year):
 def test_the_page_is_computed_once_until_the_next_event(year_2026, supervisor, django_assert_max_num_queries):
     client = client_for(supervisor)
     client.get(PAGE, {"year": "2026"})
-    with django_assert_max_num_queries(6):  # session, user, the latest event: no report
+    # session, user, the latest event, the zero-investment applications charged: no report
+    with django_assert_max_num_queries(7):
         assert "LATE" in client.get(PAGE, {"year": "2026"}).content.decode()
     ingest_record(residential("LATER", "2026-04-01T09:00:00", "2026-04-01T10:00:00", "2026-04-30T09:00:00"))
     page = client.get(PAGE, {"year": "2026"}).content.decode()

@@ -206,3 +206,36 @@ def payment_order_issue(request: HttpRequest, no: str, payload: PaymentOrderIn) 
     except services.ItemRefused as exc:
         return Reply(400, {"detail": str(exc), "item": exc.code, "reason": exc.reason})
     return Reply(201, order_out(order, app=app, user=user))
+
+
+class ChargedOut(Schema):
+    no: str
+    customer_class: str
+    county: str
+    status: str
+    zero_investment: bool
+    fees_charged: Decimal = Field(description="yuan paid and not refunded")
+
+
+@router.get(
+    "/supervision/zero-investment-charges",
+    auth=api_auth,
+    response={200: list[ChargedOut], **ERRORS},
+    summary="Supervisors: every zero-investment application that was charged",
+)
+def zero_investment_charges(request: HttpRequest) -> list[dict[str, Any]]:
+    """Every application decided zero-investment, or of the 三零 class, that paid a fee and was
+    not refunded, whatever its year or state: the plan allows none inside the boundary."""
+    if not rules.can_see_charges_everywhere(request.auth):  # type: ignore[attr-defined]
+        raise AuthorizationError(message=_("只有监管人员和系统管理员可以查看"))
+    return [
+        {
+            "no": app.no,
+            "customer_class": app.customer_class,
+            "county": app.county_id,
+            "status": app.status,
+            "zero_investment": app.zero_investment,
+            "fees_charged": Decimal(app.fees_charged).quantize(services.CENT),  # type: ignore[attr-defined]
+        }
+        for app in selectors.zero_investment_charged()
+    ]

@@ -8,7 +8,7 @@ works, do not. The applicant pays; everyone who may see the application sees its
 from __future__ import annotations
 
 from bandian.accounts.models import Role
-from bandian.accounts.rules import AnyUser, has_role, is_county_staff
+from bandian.accounts.rules import AnyUser, can_supervise, has_role, is_county_staff
 from bandian.applications.models import Application
 from bandian.applications.rules import can_view
 
@@ -28,3 +28,8 @@ def can_issue(user: AnyUser, app: Application) -> bool:
 def can_pay(user: AnyUser, app: Application) -> bool:
     """Pay online: the applicant whose application it is."""
     return has_role(user, Role.APPLICANT) and app.applicant_id == getattr(user, "pk", None)
+
+
+def can_see_charges_everywhere(user: AnyUser) -> bool:
+    """Supervisors and admins: every zero-investment application that was charged, anywhere."""
+    return can_supervise(user)

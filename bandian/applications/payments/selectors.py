@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
@@ -32,7 +33,7 @@ def orders_of(app: Application) -> QuerySet[PaymentOrder]:
     return PaymentOrder.objects.filter(application=app).prefetch_related("items").order_by("issued_at", "pk")
 
 
-def charged_by_application(application_ids: QuerySet[Application] | None = None) -> dict[int, Decimal]:
+def charged_by_application(application_ids: QuerySet[Any] | None = None) -> dict[int, Decimal]:
     """{application id: what it was charged and kept}: paid orders count, refunded (and
     cancelled, never paid) ones do not. One query; only applications charged something."""
     orders = PaymentOrder.objects.filter(status=OrderStatus.PAID)

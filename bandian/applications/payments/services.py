@@ -221,6 +221,8 @@ def payment_order_pay(
             )
         if not transaction_ref:
             raise ServiceError(_("缺少支付机构的交易号"))
+        if PaymentOrder.objects.filter(provider=provider, provider_ref=transaction_ref[:64]).exists():
+            raise ServiceError(_("交易号 %(t)s 已用于另一张缴费通知单") % {"t": transaction_ref[:64]})
         locked.status = OrderStatus.PAID
         locked.provider = provider
         locked.provider_ref = transaction_ref[:64]
