@@ -66,6 +66,7 @@ class Command(BaseCommand):
             missing = self._load_permits()
             self._load_visits()
             self._load_supervision()
+            self._load_payments()
             self._print_logins()
             if missing:
                 raise CommandError(
@@ -138,6 +139,18 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Demo supervision not loaded: {result.reason}.")
+
+    def _load_payments(self) -> None:
+        """The payment orders demo: the high-reliability fee of dual-supply applications."""
+        from bandian.demo.payments import load_payments_demo
+
+        result = load_payments_demo()
+        if result.loaded:
+            self.stdout.write(
+                self.style.SUCCESS(f"Demo payment orders loaded: {result.orders} orders in {result.seconds:.1f} s.")
+            )
+        else:
+            self.stdout.write(f"Demo payment orders not loaded: {result.reason}.")
 
     def _print_logins(self) -> None:
         rows = [(login.role, login.username, demo.PASSWORD, login.county, login.note) for login in demo.fixed_logins()]
