@@ -21,15 +21,18 @@ from decimal import Decimal
 from django.db import transaction
 
 from bandian.accounts.models import User
-from bandian.applications.enums import Status
-from bandian.applications.importer import BulkImport
+from bandian.applications.enums import Channel, Status
+from bandian.applications.importer import RecordError, plan_record, validate_record
 from bandian.applications.models import Application, Event
 from bandian.applications.payments import services
 from bandian.applications.payments.models import PaymentOrder
+from bandian.applications.services import derive_history, history_attribute, import_histories
 from bandian.core.identity import applicant_ref
 from bandian.core.time import SHANGHAI
 from bandian.demo import applications as app_demo
 from bandian.policy.loader import active_policy
+from bandian.policy.schema import PolicyGap
+from bandian.workdays.calendar import CalendarYearMissing
 
 NOW = app_demo.DEMO_NOW
 CABLE = "high_reliability_cable"
@@ -75,21 +78,19 @@ def _own_application(applicant: User) -> Application:
             {"at": OWN_ACCEPTED.isoformat(), "type": "stage_completed", "stage": "apply"},
         ],
     }
-    run = BulkImport(batch_size=10)
-    run.add(
-        1,
-        record,
-        imported=False,
-        channel="online",
-        applicant=applicant,
-        customer_manager=managers[staff["customer_manager"][0]],
-        project_manager=managers[staff["project_manager"][0]],
-        extra={},
-    )
-    run.finish()
-    if run.problems or run.skipped:
-        first = run.problems[0] if run.problems else run.skipped_lines[0]
-        raise RuntimeError(f"demo payments: the applicant's dual-supply application: {first.reason}")
+    try:
+        valid = validate_record(record, policy=policy)
+        history = history_attribute(
+            plan_record(valid, policy=policy),
+            channel=Channel.ONLINE,
+            applicant=applicant,
+            customer_manager=managers[staff["customer_manager"][0]],
+            project_manager=managers[staff["project_manager"][0]],
+        )
+        derive_history(history, policy=policy)
+    except (RecordError, CalendarYearMissing, PolicyGap) as exc:
+        raise RuntimeError(f"demo payments: the applicant's dual-supply application: {exc}") from exc
+    import_histories([history])
     return Application.objects.get(no=record["no"])
 
 
