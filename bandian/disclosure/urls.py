@@ -10,6 +10,7 @@ urlpatterns = [
     path("capacity/", views.capacity_page, name="capacity"),
     path("capacity.csv", views.capacity_csv, name="capacity_csv"),
     path("capacity/check/", views.capacity_check, name="capacity_check"),
+    path("data/", views.open_data, name="data"),
     path("statistics/", statistics_views.statistics_page, name="statistics"),
     path("statistics.csv", statistics_views.statistics_csv, name="statistics_csv"),
     path("statistics.xlsx", statistics_views.statistics_xlsx, name="statistics_xlsx"),

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_safe
 from bandian.core.countymap import CountyStyle, county_map
 from bandian.core.errors import ServiceError
 from bandian.core.text import label
-from bandian.disclosure import capacity, guide
+from bandian.disclosure import capacity, guide, opendata
 from bandian.disclosure.fees import fee_lines
 from bandian.disclosure.params import capacity_kw_param, county_param
 from bandian.disclosure.selectors import public_anchors
@@ -147,3 +147,14 @@ def capacity_check(request: HttpRequest) -> HttpResponse:
         return render(request, "disclosure/_capacity_check.html", {"error": str(exc)})
     check = capacity.county_check(county, kw) if county else None
     return render(request, "disclosure/_capacity_check.html", {"check": check})
+
+
+@require_safe
+def open_data(request: HttpRequest) -> HttpResponse:
+    """Every public dataset: its formats, stable URLs and when it last changed."""
+    year = timezone.localdate().year
+    return render(
+        request,
+        "disclosure/open_data.html",
+        {"datasets": opendata.datasets(year=year), "policy": guide.policy_header(active_policy())},
+    )
