@@ -13,12 +13,16 @@ Every problem raises `RecordError` naming the field (`events[3].stage: ...`).
 from __future__ import annotations
 
 import datetime as dt
+import json
+import multiprocessing
 import re
+from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from bandian.accounts.models import County
@@ -31,6 +35,7 @@ from bandian.policy.classes import CustomerClass
 from bandian.policy.loader import active_policy
 from bandian.policy.schema import Policy, PolicyGap
 from bandian.workdays.calendar import CalendarYearMissing
+from bandian.workdays.selectors import get_calendar
 
 REQUIRED_FIELDS = (
     "no",
@@ -50,6 +55,22 @@ EVENT_FIELDS = {"at", "type", "stage", "reason", "note"}
 NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 PHONE = re.compile(r"^\+?\d{5,20}$")
 RESTART_OF = Application._meta.get_field("restart_of")
+# Every field's default, by attribute name, to make a new Application without Model.__init__.
+_DEFAULTS: dict[str, Any] = {}
+
+
+def new_application(**values: Any) -> Application:
+    """`Application(**values)` for plain column values (attribute names: `county_id`, not
+    `county`), at a fraction of the cost of `Model.__init__` (which the bulk import would pay
+    100,000 times): the instance is the same, every other field at its default."""
+    if not _DEFAULTS:
+        _DEFAULTS.update((f.attname, f.get_default()) for f in Application._meta.concrete_fields)
+    app = Application.__new__(Application)
+    state = dict(_DEFAULTS)
+    state.update(values)
+    state["_state"] = ModelState()
+    app.__dict__ = state
+    return app
 
 
 class RecordError(ValueError):
@@ -224,6 +245,11 @@ class Lookups:
         """This person's withdrawn or cancelled applications not yet in the database."""
         return []
 
+    def restart_known(self, applicant_ref: str) -> list[Application] | None:
+        """This person's withdrawn or cancelled applications in the database, when already read
+        (None: `find_restart_root` asks the database)."""
+        return None
+
 
 DATABASE = Lookups()
 
@@ -390,7 +416,7 @@ def plan_record(
     if valid.restart_of is not None:
         root = valid.restart_of.restart_of or valid.restart_of
 
-    app = Application(
+    app = new_application(
         no=valid.no,
         applicant_ref=valid.applicant_ref,
         applicant_name=valid.applicant_name,
@@ -406,15 +432,20 @@ def plan_record(
         policy_name=policy.policy.name,
         zero_investment=zero,
         eligibility_rule=rule_text,
-        restart_of=root,
         clock_started_at=(root.clock_started_at or root.submitted_at) if root is not None else None,
     )
+    if root is not None:
+        app.restart_of = root
     detected = False
     if root is None and lookups.closed_before(app.applicant_ref):
         # A record that does not say it restarts an application may still be one (requirements
         # §4): the same person at the same address within the window after a withdrawal.
         root = services.find_restart_root(
-            app, policy=policy, at=submitted.at, also=lookups.restart_candidates(app.applicant_ref)
+            app,
+            policy=policy,
+            at=submitted.at,
+            also=lookups.restart_candidates(app.applicant_ref),
+            known=lookups.restart_known(app.applicant_ref),
         )
         if root is not None:
             detected = True
@@ -491,7 +522,9 @@ class _BatchLookups(Lookups):
         self.run = run
         self.existing: set[str] = set()
         self.targets: dict[str, Application] = {}
-        self.closed: set[str] = set()
+        # This batch's people's withdrawn or cancelled applications in the database, by
+        # applicant_ref, plus those this run wrote since they were read.
+        self.closed: dict[str, list[Application]] = {}
 
     def prefetch(self, records: list[Any]) -> None:
         nos = {r["no"].strip() for r in records if isinstance(r, dict) and isinstance(r.get("no"), str)}
@@ -507,15 +540,19 @@ class _BatchLookups(Lookups):
         self.targets = (
             {a.no: a for a in Application.objects.filter(no__in=refs).select_related("restart_of")} if refs else {}
         )
-        self.closed = (
-            set(
-                Application.objects.filter(
-                    applicant_ref__in=people, status__in=[Status.WITHDRAWN, Status.CANCELLED]
-                ).values_list("applicant_ref", flat=True)
-            )
-            if people
-            else set()
-        )
+        self.closed = {}
+        if people:
+            for app in (
+                Application.objects.filter(applicant_ref__in=people, status__in=[Status.WITHDRAWN, Status.CANCELLED])
+                .select_related("restart_of")
+                .order_by("pk")
+            ):
+                self.closed.setdefault(app.applicant_ref, []).append(app)
+
+    def written(self, app: Application) -> None:
+        """An application of this run was written after the batch's answers were read."""
+        if app.status in (Status.WITHDRAWN, Status.CANCELLED):
+            self.closed.setdefault(app.applicant_ref, []).append(app)
 
     def county(self, code: str) -> County | None:
         return self.counties.get(code)
@@ -541,6 +578,105 @@ class _BatchLookups(Lookups):
     def restart_candidates(self, applicant_ref: str) -> list[Application]:
         return self.run.pending_closed.get(applicant_ref, [])
 
+    def restart_known(self, applicant_ref: str) -> list[Application] | None:
+        return self.closed.get(applicant_ref, [])
+
+
+def parse_line(raw: bytes) -> tuple[Any, str | None]:
+    """The record on one line of a file, or (None, why the line holds none)."""
+    try:
+        return json.loads(raw.decode("utf-8")), None
+    except UnicodeDecodeError:
+        return None, "not UTF-8 text"
+    except json.JSONDecodeError as exc:
+        return None, f"not valid JSON: {exc.msg} (column {exc.colno})"
+
+
+# What checking one record gave: ("ok", history, warnings), ("bad", reason), ("skip", reason)
+# for a number that exists, or ("here",) from a worker for a record only the importing process
+# can check (it names the application it restarts).
+Outcome = tuple[Any, ...]
+
+
+class _NeedsContext(Exception):
+    """A worker cannot answer this question: the record is checked by the importing process."""
+
+
+def check_record(record: Any, *, policy: Policy, now: dt.datetime, lookups: Lookups) -> Outcome:
+    """Validate, plan and derive one record (nothing is written)."""
+    warnings: list[str] = []
+    try:
+        valid = validate_record(record, policy=policy, now=now, lookups=lookups)
+        history = plan_record(valid, policy=policy, lookups=lookups, warnings=warnings)
+        services.derive_history(history, now=now, policy=policy)
+    except _NeedsContext:
+        return ("here",)
+    except (CalendarYearMissing, PolicyGap) as exc:
+        return ("bad", f"events: {exc}")
+    except DuplicateRecord as exc:
+        return ("skip", str(exc))
+    except RecordError as exc:
+        return ("bad", str(exc))
+    except Exception as exc:  # one broken record must not stop the others
+        return ("bad", f"could not be imported ({type(exc).__name__}: {exc})")
+    return ("ok", history, warnings)
+
+
+class _ContextFree(Lookups):
+    """A worker's answers: the counties; whether a number exists and whether the person has a
+    closed application are asked again by the importing process, in order, for every record the
+    worker passes; a record naming the application it restarts goes back to that process."""
+
+    def __init__(self, counties: dict[str, County]) -> None:
+        self.counties = counties
+
+    def county(self, code: str) -> County | None:
+        return self.counties.get(code)
+
+    def application(self, no: str) -> Application | None:
+        raise _NeedsContext(no)
+
+    def exists(self, no: str) -> bool:
+        return False
+
+    def closed_before(self, applicant_ref: str) -> bool:
+        return False
+
+
+_WORKER: dict[str, Any] = {}
+_INHERITED: list[Any] = []
+
+
+def _start_worker(now: dt.datetime, counties: dict[str, County]) -> None:
+    """In a forked worker: leave the parent's database connections alone (kept, never used or
+    closed, so the parent's session is untouched); a query here opens the worker's own."""
+    from django.db import connections
+
+    for alias in list(connections):
+        _INHERITED.append(connections[alias])
+        del connections[alias]
+    _WORKER.update(now=now, policy=active_policy(), lookups=_ContextFree(counties))
+
+
+def _check_chunk(chunk: list[tuple[int, bytes]]) -> list[tuple[int, Outcome]]:
+    """A worker's part: parse, validate, plan and derive a chunk of lines."""
+    policy, now, lookups = _WORKER["policy"], _WORKER["now"], _WORKER["lookups"]
+    out: list[tuple[int, Outcome]] = []
+    for number, raw in chunk:
+        record, problem = parse_line(raw)
+        if problem is not None:
+            out.append((number, ("bad", problem)))
+            continue
+        outcome = check_record(record, policy=policy, now=now, lookups=lookups)
+        if outcome[0] == "ok":
+            services.prepare_history(outcome[1])  # the content and stored values, ready to chain
+        out.append((number, outcome))
+    return out
+
+
+CHUNK_LINES = 250  # lines a worker checks at a time
+CHUNKS_AHEAD = 4  # per worker: chunks handed out before the first of them is taken back
+
 
 class BulkImport:
     """Import §5 records line by line, writing them in batches through `services.import_histories`.
@@ -549,10 +685,20 @@ class BulkImport:
     as `ingest_record`, its state derived at once (`services.derive_history`); a record that
     restarts one of the same batch, declared or detected, finds it among the batch's applications,
     so the result is what importing the lines one by one gives (a test compares them). Feed it
-    `(line number, parsed record)` and call `finish()`; `problems` lists the bad lines.
+    `(line number, parsed record)` (`add`) or the file's lines as read (`add_line`) and call
+    `finish()`; `problems` lists the bad lines.
+
+    With `workers` (only for `add_line`), forked worker processes parse, validate, plan and derive
+    the lines in chunks while this process writes, asking no database (`_ContextFree`). This
+    process takes their results back in line order and asks the questions that depend on what
+    came before — whether the number exists, whether the person has a closed application (a
+    restart to look for) — and checks again here, in order, every record for which the answer
+    matters (a declared or possible restart), so the result is the same as without workers.
     """
 
-    def __init__(self, *, batch_size: int = 2000, at: dt.datetime | None = None) -> None:
+    def __init__(
+        self, *, batch_size: int = 2000, at: dt.datetime | None = None, workers: int = 0, chunk: int = CHUNK_LINES
+    ) -> None:
         self.policy = active_policy()
         self.now = timezone.now()
         self.at = at
@@ -569,6 +715,12 @@ class BulkImport:
         self.problems: list[LineProblem] = []
         self.skipped_lines: list[LineProblem] = []
         self.warnings: list[LineProblem] = []  # of lines imported (or about to be), kept all the same
+        self.workers = workers
+        self.chunk_lines = chunk
+        self._pool: Any = None
+        self._chunk: list[tuple[int, bytes]] = []
+        self._inflight: deque[tuple[list[tuple[int, bytes]], Any]] = deque()
+        self._checked: list[tuple[int, Outcome, bytes]] = []
 
     def add(self, line: int, record: Any) -> None:
         """One parsed line."""
@@ -576,46 +728,129 @@ class BulkImport:
         if len(self.lines) >= self.batch_size:
             self._check_lines()
 
+    def add_line(self, line: int, raw: bytes) -> None:
+        """One line of a file as read (bytes, UTF-8 JSON); blank lines are ignored."""
+        if not raw.strip():
+            return
+        if not self.workers:
+            record, problem = parse_line(raw)
+            if problem is not None:
+                self.bad(line, problem)
+            else:
+                self.add(line, record)
+            return
+        self._chunk.append((line, raw))
+        if len(self._chunk) >= self.chunk_lines:
+            self._hand_out()
+
     def bad(self, line: int, reason: str) -> None:
         self.problems.append(LineProblem(line, reason))
 
     def finish(self) -> None:
+        try:
+            self._hand_out()
+            while self._inflight:
+                self._take_back()
+            self._check_taken()
+        finally:
+            self.close()
         self._check_lines()
         self.flush()
         self.problems.sort(key=lambda p: p.line)
         refused = {p.line for p in self.problems}
         self.warnings = [w for w in self.warnings if w.line not in refused]
 
+    def close(self) -> None:
+        """Stop the workers (finish does; call it when giving up half way)."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    # With workers.
+
+    def _hand_out(self) -> None:
+        if self._chunk:
+            if self._pool is None:
+                get_calendar()  # read here, before the fork: the workers inherit it
+                context = multiprocessing.get_context("fork")
+                self._pool = context.Pool(
+                    self.workers, initializer=_start_worker, initargs=(self.now, self.lookups.counties)
+                )
+            self._inflight.append((self._chunk, self._pool.apply_async(_check_chunk, (self._chunk,))))
+            self._chunk = []
+        while len(self._inflight) > CHUNKS_AHEAD * self.workers:
+            self._take_back()
+
+    def _take_back(self) -> None:
+        chunk, result = self._inflight.popleft()
+        for (number, raw), (checked, outcome) in zip(chunk, result.get(), strict=True):
+            assert number == checked
+            self._checked.append((number, outcome, raw))
+        if len(self._checked) >= self.batch_size:
+            self._check_taken()
+
+    def _check_taken(self) -> None:
+        """The workers' results for a batch of lines, in order, as `_check_lines` checks lines."""
+        items, self._checked = self._checked, []
+        records: dict[int, Any] = {}
+        keys: list[Any] = []
+        for number, outcome, raw in items:
+            if outcome[0] == "ok":
+                app = outcome[1].application
+                keys.append({"no": app.no, "applicant_id": app.applicant_ref})
+            elif outcome[0] == "here":
+                records[number] = parse_line(raw)[0]
+                keys.append(records[number])
+        self.lookups.prefetch(keys)
+        for number, outcome, raw in items:
+            kind = outcome[0]
+            if kind == "bad":
+                self.bad(number, outcome[1])
+                continue
+            if kind == "ok":
+                history, warnings = outcome[1], outcome[2]
+                app = history.application
+                if self.lookups.exists(app.no):
+                    self._skip(number, f"no: application {app.no} exists already")
+                    continue
+                if not self.lookups.closed_before(app.applicant_ref):
+                    self._accept(number, history, warnings)
+                    continue
+            # A restart, declared or possible: checked here, where the earlier records are known.
+            record = records[number] if number in records else parse_line(raw)[0]
+            self._check_one(number, record)
+
+    # Checking here.
+
     def _check_lines(self) -> None:
         lines, self.lines = self.lines, []
         self.lookups.prefetch([record for _n, record in lines])
         for number, record in lines:
-            warnings: list[str] = []
-            try:
-                valid = validate_record(record, policy=self.policy, now=self.now, lookups=self.lookups)
-                history = plan_record(valid, policy=self.policy, lookups=self.lookups, warnings=warnings)
-                services.derive_history(history, now=self.now, policy=self.policy)
-            except (CalendarYearMissing, PolicyGap) as exc:
-                self.bad(number, f"events: {exc}")
-                continue
-            except DuplicateRecord as exc:
-                self.skipped += 1
-                self.skipped_lines.append(LineProblem(number, str(exc)))
-                continue
-            except RecordError as exc:
-                self.bad(number, str(exc))
-                continue
-            except Exception as exc:  # one broken record must not stop the others
-                self.bad(number, f"could not be imported ({type(exc).__name__}: {exc})")
-                continue
-            app = history.application
-            self.warnings.extend(LineProblem(number, warning) for warning in warnings)
-            self.pending.append((number, history))
-            self.pending_nos[app.no] = app
-            if app.status in (Status.WITHDRAWN, Status.CANCELLED):
-                self.pending_closed.setdefault(app.applicant_ref, []).append(app)
-            if len(self.pending) >= self.batch_size:
-                self.flush()
+            self._check_one(number, record)
+
+    def _check_one(self, number: int, record: Any) -> None:
+        outcome = check_record(record, policy=self.policy, now=self.now, lookups=self.lookups)
+        if outcome[0] == "ok":
+            self._accept(number, outcome[1], outcome[2])
+        elif outcome[0] == "skip":
+            self._skip(number, outcome[1])
+        else:
+            self.bad(number, outcome[1])
+
+    def _skip(self, number: int, reason: str) -> None:
+        self.skipped += 1
+        self.skipped_lines.append(LineProblem(number, reason))
+
+    def _accept(self, number: int, history: services.History, warnings: list[str]) -> None:
+        app = history.application
+        self.warnings.extend(LineProblem(number, warning) for warning in warnings)
+        self.pending.append((number, history))
+        self.pending_nos[app.no] = app
+        if app.status in (Status.WITHDRAWN, Status.CANCELLED):
+            self.pending_closed.setdefault(app.applicant_ref, []).append(app)
+        if len(self.pending) >= self.batch_size:
+            self.flush()
 
     def flush(self) -> None:
         pending = self.pending
@@ -634,6 +869,7 @@ class BulkImport:
             break
         for _n, history in pending:
             self.written_nos.add(history.application.no)
+            self.lookups.written(history.application)
             if history.application.status in (Status.WITHDRAWN, Status.CANCELLED):
                 self.closed_in_run.add(history.application.applicant_ref)
         self.pending = []

@@ -34,7 +34,14 @@ from bandian.applications import progress
 from bandian.applications.clocks import Clocks, TimelineEvent, compute_clocks
 from bandian.applications.enums import Channel, EventType, Status
 from bandian.applications.models import Application, Document, Event, Sequence
-from bandian.applications.timeline import EVENT_COLUMNS, GENESIS, chain_hash, event_content
+from bandian.applications.timeline import (
+    EVENT_COLUMNS,
+    GENESIS,
+    ContentParts,
+    content_parts,
+    instant_text,
+    parts_hash,
+)
 from bandian.core.errors import NotYourCounty, ServiceError, StateConflict
 from bandian.core.identity import applicant_ref
 from bandian.core.time import SHANGHAI
@@ -348,11 +355,9 @@ def build_event(
     `Event`, the bulk import (`import_histories`) writes many rows in one statement.
     """
     seq = app.event_count + 1
-    prev = app.head_hash or GENESIS
     payload = data or {}
-    content = event_content(
+    parts = content_parts(
         application_no=app.no,
-        application_id=app.pk,
         seq=seq,
         type=type,
         stage=stage,
@@ -362,17 +367,12 @@ def build_event(
         evidence_sha256=evidence_sha256,
         actor_id=actor_id,
         occurred_at=occurred_at,
-        received_at=received_at,
         device_at=device_at,
         device_id=device_id,
         backfilled=backfilled,
         data=payload,
-        prev_hash=prev,
     )
-    digest = chain_hash(prev, content)
-    app.event_count = seq
-    app.head_hash = digest
-    return (
+    values = (
         app.pk,
         seq,
         type,
@@ -388,9 +388,21 @@ def build_event(
         device_id,
         backfilled,
         payload,
-        prev,
-        digest,
     )
+    return chain_event(app, parts, instant_text(received_at), values)
+
+
+def chain_event(app: Application, parts: ContentParts, received: str, values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Append an event to an application's chain: its stored values (`EVENT_COLUMNS` but the
+    last two) followed by the previous hash and its own, the hash of its content `parts` with
+    the application's id, the previous hash and `received` (`timeline.instant_text`). Moves
+    the application's head. `build_event` makes the parts and calls it; so does the bulk
+    import, with parts its workers made the same way (`prepare_history`)."""
+    prev = app.head_hash or GENESIS
+    digest = parts_hash(parts, app.pk, prev, received)
+    app.event_count = values[1]
+    app.head_hash = digest
+    return (*values, prev, digest)
 
 
 def _append(
@@ -685,7 +697,12 @@ def class_check(
 
 
 def find_restart_root(
-    app: Application, *, policy: Policy, at: dt.datetime, also: Iterable[Application] = ()
+    app: Application,
+    *,
+    policy: Policy,
+    at: dt.datetime,
+    also: Iterable[Application] = (),
+    known: Iterable[Application] | None = None,
 ) -> Application | None:
     """The first application a submission at `at` restarts (requirements §4), or None.
 
@@ -694,6 +711,9 @@ def find_restart_root(
     withdrawn or cancelled at most `restart_window_days` ago. A restart of a restart links to the
     first application, so its clocks run from the first submission. `also` are applications
     not yet written (a bulk import's batch, their state derived) to consider beside the database's.
+    `known`, for an application without an applicant account: the database's withdrawn and
+    cancelled applications with its `applicant_ref`, already read (a bulk import reads them for
+    a whole batch at once), used instead of the query; they are filtered as the query filters.
     """
     same_person = Q()
     if app.applicant_ref:
@@ -703,18 +723,23 @@ def find_restart_root(
     if not same_person:
         return None
     window = dt.timedelta(days=policy.counting.restart_window_days)
-    candidates = list(
-        Application.objects.filter(
-            same_person,
-            status__in=[Status.WITHDRAWN, Status.CANCELLED],
-            submitted_at__isnull=False,  # a draft withdrawn unsubmitted never started a clock
-            closed_at__gte=at - window,
-            closed_at__lte=at,
+    if known is not None and app.applicant_id is None:
+        candidates = sorted(
+            (
+                other
+                for other in known
+                if other.applicant_ref == app.applicant_ref
+                and other.status in (Status.WITHDRAWN, Status.CANCELLED)
+                and other.submitted_at is not None
+                and other.closed_at is not None
+                and at - window <= other.closed_at <= at
+                and (app.pk is None or other.pk != app.pk)
+            ),
+            key=lambda c: c.closed_at,  # type: ignore[arg-type, return-value]
+            reverse=True,
         )
-        .exclude(pk=app.pk)
-        .select_related("restart_of")
-        .order_by("-closed_at")
-    )
+    else:
+        candidates = _restart_candidates(same_person, app, at - window, at)
     extra = [
         other
         for other in also
@@ -735,6 +760,21 @@ def find_restart_root(
         if _normalise_address(candidate.address) == address:
             return candidate.restart_of or candidate
     return None
+
+
+def _restart_candidates(same_person: Q, app: Application, since: dt.datetime, until: dt.datetime) -> list[Application]:
+    return list(
+        Application.objects.filter(
+            same_person,
+            status__in=[Status.WITHDRAWN, Status.CANCELLED],
+            submitted_at__isnull=False,  # a draft withdrawn unsubmitted never started a clock
+            closed_at__gte=since,
+            closed_at__lte=until,
+        )
+        .exclude(pk=app.pk)
+        .select_related("restart_of")
+        .order_by("-closed_at")
+    )
 
 
 def _assign_managers(app: Application) -> None:
@@ -891,6 +931,7 @@ class HistoryEvent:
     note: str = ""
     actor: User | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    prepared: PreparedEvent | None = None  # by prepare_history
 
 
 @dataclass
@@ -1018,6 +1059,44 @@ def import_history(history: History, *, at: dt.datetime | None = None) -> Applic
     return app
 
 
+# An event of a history made ready to be chained: (seq, its content parts, its occurred_at and
+# its data as the database stores them).
+PreparedEvent = tuple[int, ContentParts, Any, str]
+
+
+def prepare_event(app: Application, ev: HistoryEvent, seq: int, *, instant: Any = None) -> PreparedEvent:
+    """What `build_event` makes of an event of a history before its application has an id: the
+    content parts (`timeline.content_parts`, with no evidence, device or back-filling, as
+    `import_history` records it) and the stored occurred_at and data (`instant`: the database's
+    conversion of an instant, `_stored_instant()`, asked once by a caller preparing many)."""
+    parts = content_parts(
+        application_no=app.no,
+        seq=seq,
+        type=ev.type,
+        stage=ev.stage,
+        reason=ev.reason,
+        note=ev.note,
+        evidence="",
+        evidence_sha256="",
+        actor_id=ev.actor.pk if ev.actor else None,
+        occurred_at=ev.at,
+        device_at=None,
+        device_id="",
+        backfilled=False,
+        data=ev.data,
+    )
+    return (seq, parts, (instant or _stored_instant())(ev.at), _json_text(ev.data))
+
+
+def prepare_history(history: History) -> None:
+    """Prepare every event of a new application's history (`prepare_event`), for instance in a
+    worker process: `import_histories` then only chains them, once the ids are known."""
+    app = history.application
+    instant = _stored_instant()
+    for i, ev in enumerate(history.events, start=app.event_count + 1):
+        ev.prepared = prepare_event(app, ev, i, instant=instant)
+
+
 class HistoryRefused(ServiceError):
     """One history of a batch cannot be derived (say, its timeline needs a calendar year that is
     not loaded); nothing of the batch was written. `index` is its position in the batch."""
@@ -1058,25 +1137,24 @@ def import_histories(histories: list[History], *, at: dt.datetime | None = None)
             root = app.restart_of if app.restart_of_id is None else None
             if root is not None:  # a restart of an application of this batch: its id is known now
                 app.restart_of = root
+        received_text = instant_text(received)
+        stored_instant = _stored_instant()
+        received_stored = stored_instant(received)
         rows: list[tuple[Any, ...]] = []
         for history in histories:
             app = history.application
             for ev in history.events:
-                rows.append(
-                    build_event(
-                        app,
-                        type=ev.type,
-                        actor_id=ev.actor.pk if ev.actor else None,
-                        occurred_at=ev.at,
-                        received_at=received,
-                        stage=ev.stage,
-                        reason=ev.reason,
-                        note=ev.note,
-                        data=ev.data,
-                    )
-                )
+                seq = app.event_count + 1
+                prepared = ev.prepared
+                if prepared is None or prepared[0] != seq:
+                    prepared = prepare_event(app, ev, seq, instant=stored_instant)
+                _seq, parts, occurred, data = prepared
+                actor_id = ev.actor.pk if ev.actor else None
+                values: tuple[Any, ...] = (app.pk, seq, ev.type, ev.stage, ev.reason, ev.note, "", "", actor_id)
+                values += (occurred, received_stored, None, "", False, data)
+                rows.append(chain_event(app, parts, received_text, values))
         _insert_applications(apps, received)
-        _insert_rows(Event, EVENT_COLUMNS, rows)
+        _insert_rows(Event, EVENT_COLUMNS, rows, stored=True)
     for app in apps:
         app._state.adding = False
         app._state.db = connection.alias
@@ -1110,9 +1188,21 @@ def _insert_applications(apps: list[Application], now: dt.datetime) -> None:
     )
 
 
-def _insert_rows(model: type[models.Model], columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+def _stored_instant() -> Any:
+    """How an aware instant is handed to the database: SQLite's text, or as it is to psycopg."""
+    return _sqlite_instant if connection.vendor != "postgresql" else _as_is
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _insert_rows(
+    model: type[models.Model], columns: tuple[str, ...], rows: list[tuple[Any, ...]], *, stored: bool = False
+) -> None:
     """Write rows of Python values as the ORM stores them: COPY on PostgreSQL, one executemany
-    on SQLite. Each column's value is converted the way its field converts it."""
+    on SQLite. Each column's value is converted the way its field converts it (`stored`: the
+    rows hold converted values already, as `prepare_event` makes them)."""
     table = model._meta.db_table
     by_column = {f.column: f for f in model._meta.concrete_fields}
     ops = connection.ops
@@ -1131,9 +1221,11 @@ def _insert_rows(model: type[models.Model], columns: tuple[str, ...], rows: list
             convert.append(lambda v: getattr(v, "name", v) or "")
         else:
             convert.append(None)
-    converting = [(i, c) for i, c in enumerate(convert) if c is not None]
+    converting = [(i, c) for i, c in enumerate(convert) if c is not None and not stored]
 
-    def stored(row: tuple[Any, ...]) -> list[Any]:
+    def as_stored(row: tuple[Any, ...]) -> Any:
+        if not converting:
+            return row
         values = list(row)
         for i, c in converting:
             values[i] = c(values[i])
@@ -1145,12 +1237,12 @@ def _insert_rows(model: type[models.Model], columns: tuple[str, ...], rows: list
             # The driver's own cursor, its errors turned into Django's (IntegrityError, ...).
             with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(stored(row))
+                    copy.write_row(as_stored(row))
         else:
             marks = ", ".join(["%s"] * len(columns))
             cursor.executemany(
                 f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608 (names from the model)
-                [stored(r) for r in rows],
+                [as_stored(r) for r in rows],
             )
 
 

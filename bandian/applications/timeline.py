@@ -203,6 +203,66 @@ def chain_hash(prev_hash: str, content: dict[str, Any]) -> str:
     return hashlib.sha256(prev_hash.encode() + b"\n" + canonical(content)).hexdigest()
 
 
+# An event's canonical content in four pieces around what is known only when it is written — its
+# application's row id, the previous hash and the receipt time:
+#     content = parts[0] + str(application_id) + parts[1] + prev_hash + parts[2] + received + parts[3]
+# where received is `_ts(received_at)`. The encoder writes a list as its items' own encodings
+# joined by "," (no spaces), and a hash or an ISO instant needs no escaping, so the joined text
+# is exactly `canonical(event_content(...))` (tests/timeline/test_parts.py holds them together).
+# The bulk import makes the parts in its worker processes and chains them where ids are known.
+ContentParts = tuple[str, str, str, str]
+
+
+def content_parts(
+    *,
+    application_no: str,
+    seq: int,
+    type: str,
+    stage: str,
+    reason: str,
+    note: str,
+    evidence: str,
+    evidence_sha256: str,
+    actor_id: int | None,
+    occurred_at: dt.datetime,
+    device_at: dt.datetime | None,
+    device_id: str,
+    backfilled: bool,
+    data: dict[str, Any],
+) -> ContentParts:
+    """The canonical content of an event, but for its application's id, prev hash and receipt."""
+    # Runs of values encoded as one list each, its brackets cut off: four calls of the encoder.
+    head = _encode([actor_id, application_no])
+    middle = _encode(
+        [
+            bool(backfilled),
+            _plain(data) if data else {},
+            _ts(device_at),
+            device_id,
+            evidence,
+            evidence_sha256,
+            note,
+            _ts(occurred_at),
+        ]
+    )
+    tail = _encode([seq, stage, type])
+    return (f"{head[:-1]},", f',{middle[1:-1]},"', f'",{_encode(reason)},"', f'",{tail[1:]}')
+
+
+def parts_hash(parts: ContentParts, application_id: int, prev_hash: str, received: str) -> str:
+    """`chain_hash` of the content the parts make with these three values (`received` is the
+    receipt time as `instant_text` writes it)."""
+    text = f"{parts[0]}{application_id}{parts[1]}{prev_hash}{parts[2]}{received}{parts[3]}"
+    return hashlib.sha256(f"{prev_hash}\n{text}".encode()).hexdigest()
+
+
+def instant_text(value: dt.datetime) -> str:
+    """An instant as the canonical content writes it (UTC, microseconds)."""
+    text = _ts(value)
+    assert text is not None
+    return text
+
+
 @dataclass(frozen=True)
 class StoredEvent:
     """An event row as read back from the database, for verification."""

@@ -64,14 +64,20 @@ EVENT_FIELDS = [
 ]
 
 
-def lines(records: int) -> list[tuple[int, object]]:
+def raw_lines(records: int) -> list[tuple[int, str]]:
+    """The generator's lines that are JSON, with their line numbers."""
     out = []
     for number, line in enumerate(Generator(records).lines(), start=1):
         try:
-            out.append((number, json.loads(line)))
+            json.loads(line)
         except json.JSONDecodeError:
             continue
+        out.append((number, line))
     return out
+
+
+def lines(records: int) -> list[tuple[int, object]]:
+    return [(number, json.loads(line)) for number, line in raw_lines(records)]
 
 
 def stored() -> tuple[list[tuple], list[tuple], list[tuple]]:
@@ -93,7 +99,8 @@ def start_afresh() -> None:
 
 
 def test_a_batch_import_stores_the_same_chains_and_derived_fields_as_one_by_one(db):
-    records = lines(400)  # restarts among them, some within a batch of the records they restart
+    raw = raw_lines(400)
+    records = [(number, json.loads(line)) for number, line in raw]  # restarts among them, some within a batch
     start_afresh()  # ids are hashed: both runs start from the same id, whatever ran before in this database
     rejected_one_by_one = []
     for number, record in records:
@@ -113,6 +120,19 @@ def test_a_batch_import_stores_the_same_chains_and_derived_fields_as_one_by_one(
     assert batched[0] == one_by_one[0]
     assert batched[1] == one_by_one[1]
     assert batched[2] == one_by_one[2]
+    assert [(p.line, p.reason) for p in run.problems] == rejected_one_by_one
+    assert verify_all() == []
+    start_afresh()
+
+    # Worker processes check the lines (in chunks smaller than a batch) while this one writes.
+    run = BulkImport(batch_size=37, at=RECEIVED, workers=2, chunk=23)
+    for number, line in raw:
+        run.add_line(number, (line + "\n").encode())
+    run.finish()
+    in_workers = stored()
+    assert in_workers[0] == one_by_one[0]
+    assert in_workers[1] == one_by_one[1]
+    assert in_workers[2] == one_by_one[2]
     assert [(p.line, p.reason) for p in run.problems] == rejected_one_by_one
     assert verify_all() == []
 

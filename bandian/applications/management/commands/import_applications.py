@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from bandian.applications.importer import BulkImport
+
+
+def default_workers() -> int:
+    """One worker per CPU the process may use, none on a single one (then it checks itself)."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 0 if cpus < 2 else min(cpus, 8)
 
 
 class Command(BaseCommand):
@@ -26,9 +32,20 @@ class Command(BaseCommand):
         "warning: <what>' on stderr and does not change the exit status."
     )
 
+    # The system checks load every URL pattern and view (most of a second) and say nothing about
+    # the import: `manage.py check` runs them.
+    requires_system_checks: list[str] = []
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="a .jsonl file, one application per line")
         parser.add_argument("--batch", type=int, default=2000, help="records written per transaction (default 2000)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="worker processes that check the records while this one writes (default: one per CPU, "
+            "none on a single CPU; 0: check them here)",
+        )
         parser.add_argument(
             "--progress",
             choices=["auto", "always", "never"],
@@ -46,25 +63,23 @@ class Command(BaseCommand):
         if options["batch"] < 1:
             raise CommandError("--batch must be at least 1")
         show = {"always": True, "never": False}.get(options["progress"], sys.stderr.isatty())
-        run = BulkImport(batch_size=options["batch"])
+        workers = options["workers"]
+        if workers is None:
+            workers = default_workers()
+        if workers < 0:
+            raise CommandError("--workers must be 0 or more")
+        run = BulkImport(batch_size=options["batch"], workers=workers)
         with (
             handle,
             tqdm(total=size, unit="B", unit_scale=True, desc=path.name, disable=not show, file=sys.stderr) as bar,
         ):
-            for number, raw in enumerate(handle, start=1):
-                bar.update(len(raw))
-                if not raw.strip():
-                    continue
-                try:
-                    record = json.loads(raw.decode("utf-8"))
-                except UnicodeDecodeError:
-                    run.bad(number, "not UTF-8 text")
-                    continue
-                except json.JSONDecodeError as exc:
-                    run.bad(number, f"not valid JSON: {exc.msg} (column {exc.colno})")
-                    continue
-                run.add(number, record)
-            run.finish()
+            try:
+                for number, raw in enumerate(handle, start=1):
+                    bar.update(len(raw))
+                    run.add_line(number, raw)
+                run.finish()
+            finally:
+                run.close()
         problems = [(p.line, p.reason) for p in run.problems]
         problems += [(w.line, f"warning: {w.reason}") for w in run.warnings]
         for line, reason in sorted(problems, key=lambda p: p[0]):
