@@ -9,6 +9,7 @@
    computing the same figures in SQL (bench/reliability.py; needs no database).
 5. a notice to 10,000 customers queued in under 5 s, and one worker's delivery rate against a
    fake gateway (bench/notify.py; its own database, `bandian_bench_notify`).
+6. the public statistics page and endpoint under 300 ms server time once cached (bench/statistics.py).
 
 The database is BENCH_DATABASE_URL (default PostgreSQL `bandian_bench` on 127.0.0.1): it is
 created when missing, and rebuilt when it does not hold the expected data set. It is kept
@@ -37,7 +38,7 @@ TARGET_COMPLIANCE_S = 2.0
 TARGET_VERIFY_S = 30.0
 TARGET_RATE_RATIO = 0.5
 TARGET_P99_MS = 50.0
-BENCHES = ["compliance", "verify", "http", "reliability", "notify"]
+BENCHES = ["compliance", "verify", "http", "reliability", "notify", "statistics"]
 
 
 def _admin_connection(url: str) -> Any:
@@ -196,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.only:
         args.skip = [b for b in BENCHES if b not in args.only]
-    if {"compliance", "verify", "http"} <= set(args.skip):
+    if {"compliance", "verify", "http", "statistics"} <= set(args.skip):
         # The reliability bench needs no database, the notice bench has its own.
         status = 0
         if "reliability" not in args.skip:
@@ -268,6 +269,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"load {os.getloadavg()[0]:.1f}",
             )
         )
+
+    if "statistics" not in args.skip:
+        from bench import statistics
+
+        passed, table = statistics.bench(data.BENCH_YEAR)
+        ok &= passed
+        rows.extend(table)
 
     if "verify" not in args.skip:
         took, (how, failures) = timed(verify_timelines)
