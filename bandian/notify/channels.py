@@ -61,6 +61,9 @@ class SmsGateway:
 
         if self._session is None:
             self._session = requests.Session()
+            # The environment's proxies are read once, not at every request.
+            self._session.proxies = requests.utils.get_environ_proxies(self.url)
+            self._session.trust_env = False
             if settings.SMS_GATEWAY_SECRET:
                 self._session.headers["Authorization"] = f"Bearer {settings.SMS_GATEWAY_SECRET}"
         payload = {"id": str(message_id), "phone": phone, "text": text, "callback": settings.SMS_RECEIPT_URL}

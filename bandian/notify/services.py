@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from bandian.accounts.models import User
 from bandian.core.errors import ServiceError
+from bandian.notify.bulk import insert_rows
 from bandian.notify.models import Batch, Message, Preference
 
 SMS = Message.Channel.SMS.value
@@ -34,8 +35,12 @@ ALL_CHANNELS: frozenset[str] = frozenset({SMS, IM, INAPP})
 # What a customer gets who chose nothing: SMS, the inbox, and IM where an address is known.
 DEFAULT_CHANNELS: frozenset[str] = ALL_CHANNELS
 
-# Rows per INSERT and message ids per delivery task.
+# Rows per query where ids are looked up in chunks.
 INSERT_BATCH = 1000
+# The columns notify_many writes: each recipient's, then the notice's.
+ROW_COLUMNS: tuple[str, ...] = ("channel", "recipient_id", "phone", "address", "customer", "customer_name")
+ROW_COLUMNS += ("county_id", "status", "sent_at", "delivered_at")
+SHARED_COLUMNS = ("subject", "body", "ref", "kind", "batch_id", "created_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,34 +175,25 @@ def notify_many(
         if person.channels is not None and not person.channels <= ALL_CHANNELS:
             raise ServiceError(f"unknown channels: {', '.join(sorted(person.channels - ALL_CHANNELS))}")
     preferences = _preferences({p.user.pk for p in people if p.user is not None})
-    rows: list[Message] = []
+    rows: list[tuple[object, ...]] = []
     seen: set[tuple[str, str, str]] = set()
+    queued, delivered = Message.Status.QUEUED.value, Message.Status.DELIVERED.value
 
-    def add(channel: str, person: Recipient | None, **fields: object) -> None:
-        customer = person.customer if person is not None else ""
-        key = (customer, channel, str(fields.get("phone") or fields.get("address") or fields.get("recipient_id")))
+    def add(channel: str, person: Recipient | None, *, county_id: str | None, user_id: int | None, to: str) -> None:
+        customer = person.customer[:40] if person is not None else ""
+        key = (customer, channel, to or str(user_id))
         if key in seen:
             return
         seen.add(key)
         inapp = channel == INAPP
+        name = person.name[:100] if person is not None else ""
+        phone, address = (to[:20], "") if channel != IM else ("", to[:500])
         rows.append(
-            Message(
-                channel=channel,
-                subject=subject,
-                body=body,
-                ref=ref,
-                kind=kind,
-                customer=customer,
-                customer_name=person.name if person is not None else "",
-                created_at=at,
-                status=Message.Status.DELIVERED if inapp else Message.Status.QUEUED,
-                sent_at=at if inapp else None,
-                delivered_at=at if inapp else None,
-                **fields,  # type: ignore[arg-type]
-            )
+            (channel, user_id, phone, address, customer, name, county_id)
+            + ((delivered, at, at) if inapp else (queued, None, None))
         )
 
-    counties: list[str] = []
+    counties: dict[str, None] = {}
     for person in people:
         preference = preferences.get(person.user.pk) if person.user is not None else None
         wanted = person.channels
@@ -206,27 +202,26 @@ def notify_many(
         user_id = person.user.pk if person.user is not None else None
         phone = person.phone or (person.user.phone if person.user is not None else "")
         im = person.im or (preference.im_address if preference is not None else "")
-        common = {"county_id": person.county_id, "recipient_id": user_id}
         if INAPP in wanted and user_id is not None:
-            add(INAPP, person, phone=phone, **common)
+            add(INAPP, person, county_id=person.county_id, user_id=user_id, to=phone)
         if SMS in wanted and phone:
-            add(SMS, person, phone=phone, **common)
+            add(SMS, person, county_id=person.county_id, user_id=user_id, to=phone)
         if IM in wanted and im:
-            add(IM, person, address=im, **common)
-        if person.county_id and person.county_id not in counties:
-            counties.append(person.county_id)
+            add(IM, person, county_id=person.county_id, user_id=user_id, to=im)
+        if person.county_id:
+            counties[person.county_id] = None
     if county_groups:
         webhooks = settings.NOTIFY_IM_COUNTY_WEBHOOKS
         for county_id in counties:
             if webhooks.get(county_id):
-                add(IM, None, address=webhooks[county_id], county_id=county_id)
+                add(IM, None, county_id=county_id, user_id=None, to=webhooks[county_id])
 
     with transaction.atomic():
         batch = Batch.objects.create(ref=ref, kind=kind, subject=subject, created_at=at, total=len(rows))
-        for row in rows:
-            row.batch = batch
-        Message.objects.bulk_create(rows, batch_size=INSERT_BATCH)
-        enqueue_delivery([m.pk for m in rows if m.status == Message.Status.QUEUED])
+        shared = (subject, body, ref, kind, batch.pk, at)
+        insert_rows(Message, ROW_COLUMNS + SHARED_COLUMNS, [row + shared for row in rows])
+        to_send = Message.objects.filter(batch=batch, status=queued).order_by("id").values_list("pk", flat=True)
+        enqueue_delivery(list(to_send))
     return batch
 
 

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
+from bandian.notify.bulk import update_rows
 from bandian.notify.channels import SmsGateway, console, send_im
 from bandian.notify.models import Message
 from bandian.notify.services import attempt_failed, schedule_retry
@@ -69,7 +70,7 @@ def send_messages(ids: list[int], *, at: dt.datetime | None = None) -> int:
                 logger.warning("%s %s to %s failed: %s", message.channel, message.pk, message.customer, outcome.error)
     finally:
         gateway.close()
-        Message.objects.bulk_update(messages, SEND_FIELDS, batch_size=500)
+        update_rows(Message, SEND_FIELDS, [(*(getattr(m, f) for f in SEND_FIELDS), m.pk) for m in messages])
     schedule_retry(messages)
     return sent
 
