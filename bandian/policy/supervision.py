@@ -93,6 +93,14 @@ class DesignationRules(_Strict):
     min_applications: int = Field(default=10, ge=1)
 
 
+class DashboardRules(_Strict):
+    """How the dashboard judges a share target (ours: the plan gives the limits, not the shares):
+    met at or above `met_share`, at risk down to `at_risk_share`, missed below."""
+
+    met_share: float = Field(default=0.95, gt=0, le=1)
+    at_risk_share: float = Field(default=0.85, gt=0, le=1)
+
+
 class Supervision(_Strict):
     units: dict[Code, Unit] = Field(
         default_factory=lambda: {
@@ -107,3 +115,4 @@ class Supervision(_Strict):
     annual_plan: AnnualPlanRules = AnnualPlanRules()
     complaints: ComplaintRules = ComplaintRules()
     designation: DesignationRules = DesignationRules()
+    dashboard: DashboardRules = DashboardRules()

@@ -15,8 +15,11 @@ from pydantic import Field, create_model
 from bandian.accounts.auth import api_auth
 from bandian.applications.compliance import compliance_report, row_types
 from bandian.core import limits
+from bandian.core.errors import ServiceError
 from bandian.core.time import SHANGHAI
+from bandian.policy.loader import active_policy
 from bandian.supervision import annual, complaints, contractors, rules
+from bandian.supervision.dashboard import dashboard
 from bandian.supervision.models import Source
 from bandian.supervision.models import Status as RectificationStatus
 from bandian.supervision.rectifications import is_overdue
@@ -214,3 +217,49 @@ def contractor_list(request: HttpRequest, query: Query[ContractorQuery]) -> list
     if not rules.can_view_compliance(request.auth):  # type: ignore[attr-defined]
         raise PermissionDenied(_("只有监管人员和系统管理员可以查看"))
     return contractors.register(flagged=query.flagged, today=timezone.now().astimezone(SHANGHAI).date())
+
+
+class DashboardQuery(Schema):
+    year: int = Field(ge=limits.FIRST_YEAR, le=limits.LAST_YEAR)
+    county: str | None = Field(
+        default=None, pattern=r"^[0-9]{6}$", description="a county's adcode; none: the prefecture"
+    )
+
+
+class TargetOut(Schema):
+    target: str
+    group: str
+    name: str
+    limit: float | None
+    limit_text: str
+    value: float | None
+    unit: str = Field(description="share (0–1), count or hours")
+    goal: float | None
+    status: str = Field(description="met, at_risk, missed or no_data")
+    link: str
+    trend: list[float | None] = Field(description="month 1..12")
+
+
+class DashboardOut(Schema):
+    year: int
+    county: str | None
+    partial: bool
+    generated_at: dt.datetime
+    targets: list[TargetOut]
+
+
+@router.get("/dashboard", auth=api_auth, response=DashboardOut, summary="Every target of the plan for a year")
+def dashboard_api(request: HttpRequest, query: Query[DashboardQuery]) -> dict[str, Any]:
+    """Every target against its limit (met / at_risk / missed / no_data), for the prefecture or a county."""
+    if not rules.can_view_compliance(request.auth):  # type: ignore[attr-defined]
+        raise PermissionDenied(_("只有监管人员和系统管理员可以查看"))
+    if query.county is not None and query.county not in active_policy().counties:
+        raise ServiceError(_("未知的县（市）：%(c)s") % {"c": query.county})
+    board = dashboard(query.year, county=query.county)
+    return {
+        "year": board.year,
+        "county": board.county,
+        "partial": board.partial,
+        "generated_at": board.generated_at,
+        "targets": [t.as_dict() for t in board.targets],
+    }

@@ -1,10 +1,12 @@
 from django.urls import path
 
 from bandian.core import converters  # noqa: F401  (registers <ref:...>)
-from bandian.supervision import complaint_views, contractor_views, loop_views, outage_views, views
+from bandian.supervision import complaint_views, contractor_views, dashboard_views, loop_views, outage_views, views
 
 app_name = "supervision"
 urlpatterns = [
+    path("", dashboard_views.dashboard_page, name="dashboard"),
+    path("report.xlsx", dashboard_views.month_report, {"fmt": "xlsx"}, name="report_xlsx"),
     path("compliance/", views.compliance, name="compliance"),
     path("approvals/", views.approvals, name="approvals"),
     path("outages/", outage_views.outages_page, name="outages"),
