@@ -293,7 +293,7 @@ def _contractors(rng: random.Random, cm: User) -> None:
 
 def _loop(supervisor: User, cm: User, logins: dict[str, User]) -> int:
     """The daily scan at the demo's now, then items moved to every state."""
-    scan(at=NOW - dt.timedelta(hours=1))
+    scan(at=NOW - dt.timedelta(hours=1), notify_people=False)
     housing = logins.get("housing")
     manual = [
         ("营业厅未按规定公示收费项目目录清单", "utility", "522601", dt.date(2026, 9, 30), _at(2026, 9, 1)),
@@ -306,7 +306,14 @@ def _loop(supervisor: User, cm: User, logins: dict[str, User]) -> int:
     items = []
     for title, unit, county, due, when in manual:
         item, _c = rectification_open(
-            source=Source.INSPECTION, title=title, unit=unit, county=county, due_on=due, actor=supervisor, at=when
+            source=Source.INSPECTION,
+            title=title,
+            unit=unit,
+            county=county,
+            due_on=due,
+            actor=supervisor,
+            at=when,
+            notify_people=False,
         )
         items.append(item)
     closed, sent_back, housing_item, reopened, submitted, rectifying = items
@@ -315,7 +322,9 @@ def _loop(supervisor: User, cm: User, logins: dict[str, User]) -> int:
         item: Rectification, action: str, who: User, days: float, note: str = "", measures: str = ""
     ) -> Rectification:
         when = item.opened_at + dt.timedelta(days=days)
-        return rectification_act(item, action=action, actor=who, at=when, note=note, measures=measures)
+        return rectification_act(
+            item, action=action, actor=who, at=when, note=note, measures=measures, notify_people=False
+        )
 
     closed = act(closed, "started", cm, 2)
     closed = act(
@@ -339,7 +348,9 @@ def _loop(supervisor: User, cm: User, logins: dict[str, User]) -> int:
         .order_by("no")[:3]
     )
     for i, item in enumerate(auto):
-        item = rectification_act(item, action="started", actor=cm, at=NOW - dt.timedelta(minutes=50 - i))
+        item = rectification_act(
+            item, action="started", actor=cm, at=NOW - dt.timedelta(minutes=50 - i), notify_people=False
+        )
         if i == 0:
             item = rectification_act(
                 item,
@@ -349,7 +360,14 @@ def _loop(supervisor: User, cm: User, logins: dict[str, User]) -> int:
                 note="已办结",
                 at=NOW - dt.timedelta(minutes=40),
             )
-            rectification_act(item, action="verified", actor=supervisor, note="核实", at=NOW - dt.timedelta(minutes=30))
+            rectification_act(
+                item,
+                action="verified",
+                actor=supervisor,
+                note="核实",
+                at=NOW - dt.timedelta(minutes=30),
+                notify_people=False,
+            )
     return Rectification.objects.count()
 
 

@@ -181,6 +181,7 @@ def rectification_open(
     due_on: dt.date | None = None,
     at: dt.datetime | None = None,
     data: dict[str, Any] | None = None,
+    notify_people: bool = True,
 ) -> tuple[Rectification, bool]:
     """Put a problem on the list; returns (item, created).
 
@@ -226,7 +227,8 @@ def rectification_open(
             )
             _append(item, action=Action.OPENED, status=Status.OPEN, actor=actor, at=when, data=data)
             item.save(update_fields=["log_count", "head_hash"])
-            _notify_unit(item, _("新列入问题清单：%(t)s") % {"t": item.title})
+            if notify_people:
+                _notify_unit(item, _("新列入问题清单：%(t)s") % {"t": item.title})
     except IntegrityError:
         # Another process opened the same problem at the same moment: that one is the item.
         if source == Source.INSPECTION:
@@ -244,6 +246,7 @@ def rectification_act(
     measures: str = "",
     evidence: UploadedFile | None = None,
     at: dt.datetime | None = None,
+    notify_people: bool = True,
 ) -> Rectification:
     """The one way to move an item through the loop (see the module's docstring), or to add a
     note (`commented`, in any state). Refuses with `ServiceError` (who, what is missing) or
@@ -301,7 +304,7 @@ def rectification_act(
         _append(locked, action=action, status=status, actor=actor, at=when, note=note, evidence=checked, data=data)
         locked.status = status
         locked.save()
-        if action in (Action.SENT_BACK, Action.REOPENED, Action.VERIFIED):
+        if notify_people and action in (Action.SENT_BACK, Action.REOPENED, Action.VERIFIED):
             _notify_unit(locked, _("问题 %(no)s：%(a)s") % {"no": locked.no, "a": Action(action).label})
     return locked
 

@@ -157,9 +157,10 @@ SOURCES: list[Callable[[dt.datetime], Iterable[Found]]] = [
 ]
 
 
-def scan(*, at: dt.datetime | None = None) -> dict[str, int]:
+def scan(*, at: dt.datetime | None = None, notify_people: bool = True) -> dict[str, int]:
     """Open an item for every problem the sources find that is not on the list yet; send the
-    annual plan's reminders. Returns the number of items opened per source (and reminders)."""
+    annual plan's reminders. Returns the number of items opened per source (and reminders).
+    `notify_people=False` records history without telling anyone (the demo)."""
     when = at or timezone.now()
     opened: dict[str, int] = {}
     for source in SOURCES:
@@ -173,6 +174,7 @@ def scan(*, at: dt.datetime | None = None) -> dict[str, int]:
                 description=found.description,
                 actor=None,
                 at=when,
+                notify_people=notify_people,
             )
             if created:
                 opened[found.source] = opened.get(found.source, 0) + 1
