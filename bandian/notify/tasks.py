@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 from django.conf import settings
 from django.db import transaction
@@ -25,6 +26,9 @@ from bandian.notify.services import attempt_failed, schedule_retry
 logger = logging.getLogger("bandian.notify")
 # Below the default (0): the worker runs any other task before the next chunk of a big notice.
 DELIVERY_PRIORITY = -10
+# How often a chunk's outcomes are written while it is sent.
+FLUSH_EVERY = 50
+FLUSH_SECONDS = 1.0
 SEND_FIELDS = ["status", "attempts", "sent_at", "provider_id", "answer", "last_error", "next_attempt_at", "failed_at"]
 
 
@@ -42,13 +46,21 @@ def _claim(ids: list[int], at: dt.datetime) -> list[Message]:
     return list(Message.objects.filter(pk__in=mine).order_by("id"))
 
 
+def _record(messages: list[Message]) -> None:
+    update_rows(Message, SEND_FIELDS, [(*(getattr(m, f) for f in SEND_FIELDS), m.pk) for m in messages])
+
+
 def send_messages(ids: list[int], *, at: dt.datetime | None = None) -> int:
-    """Send the due messages among these ids; return how many went out."""
+    """Send the due messages among these ids; return how many went out.
+
+    The outcomes are recorded every `FLUSH_EVERY` messages or `FLUSH_SECONDS`, so a receipt
+    that comes back quickly finds its message's provider id."""
     messages = _claim(ids, at or timezone.now())
     gateway = SmsGateway()
-    sent = 0
+    sent = recorded = 0
+    flushed = time.monotonic()
     try:
-        for message in messages:
+        for done, message in enumerate(messages, start=1):
             if message.channel == Message.Channel.SMS:
                 outcome = gateway.send(message.pk, message.phone, message.body)
             elif message.channel == Message.Channel.IM:
@@ -68,9 +80,12 @@ def send_messages(ids: list[int], *, at: dt.datetime | None = None) -> int:
             else:
                 attempt_failed(message, outcome.error, answer=outcome.answer, at=now)
                 logger.warning("%s %s to %s failed: %s", message.channel, message.pk, message.customer, outcome.error)
+            if done - recorded >= FLUSH_EVERY or time.monotonic() - flushed >= FLUSH_SECONDS:
+                _record(messages[recorded:done])
+                recorded, flushed = done, time.monotonic()
     finally:
         gateway.close()
-        update_rows(Message, SEND_FIELDS, [(*(getattr(m, f) for f in SEND_FIELDS), m.pk) for m in messages])
+        _record(messages[recorded:])
     schedule_retry(messages)
     return sent
 
