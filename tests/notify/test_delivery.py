@@ -197,7 +197,7 @@ def test_with_the_worker_a_failure_is_retried_by_a_deferred_task(worker_backend,
 def test_notify_status_counts_a_notices_messages(gateway):
     import io
 
-    send(one_customer() + [Recipient(customer="LV002", phone="13900000002")])
+    send([*one_customer(), Recipient(customer="LV002", phone="13900000002")])
     out = io.StringIO()
     call_command("notify", "status", "PO-2026-0001", stdout=out)
     assert out.getvalue().strip() == "queued 0 sent 2 delivered 0 failed 0"
