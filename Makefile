@@ -44,6 +44,7 @@ system-deps: runtime-deps ## Also the test/bench packages: Chromium (browser tes
 
 run: install runtime-deps ## Migrate the SQLite database, load the demo data and serve on http://127.0.0.1:8000
 	$(PY) manage.py migrate --no-input
+	$(PY) manage.py signing_cert --demo
 	$(PY) manage.py demo
 	$(PY) manage.py timeline anchor
 	$(PY) manage.py runserver $(HOST):$(PORT)

@@ -25,6 +25,8 @@ from bandian.applications import api as applications_api
 from bandian.applications.api import router as applications_router
 from bandian.applications.payments.api import router as payments_router
 from bandian.applications.visits.api import router as visits_router
+from bandian.applications.contracts.api import public_router as contracts_public_router
+from bandian.applications.contracts.api import router as contracts_router
 from bandian.core.errors import RuleGap, ServiceError, StateConflict
 from bandian.disclosure.api import router as disclosure_router
 from bandian.outages.api import router as outages_router
@@ -42,6 +44,8 @@ api.add_router("/policy", policy_router, tags=["policy"])
 api.add_router("/accounts", accounts_router, tags=["accounts"])
 api.add_router("/applications", applications_router, tags=["applications"])
 api.add_router("/applications", visits_router, tags=["visits"])  # issue 11: /{no}/visit-slots, /{no}/visit-booking
+api.add_router("/applications", contracts_router, tags=["contracts"])
+api.add_router("/public", contracts_public_router, tags=["contracts"])
 api.add_router("/public", disclosure_router, tags=["public"])
 api.add_router("/supervision", supervision_router, tags=["supervision"])
 api.add_router("/reliability", reliability_router, tags=["reliability"])

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "bandian.notify",
     "bandian.applications",
     "bandian.applications.visits",
+    "bandian.applications.contracts",
     "bandian.disclosure",
     "bandian.supervision",
     "bandian.grid",
@@ -165,6 +166,18 @@ POLICY_FILE = Path(os.environ.get("POLICY_FILE", BASE_DIR / "policies" / "qiando
 
 # The CJK font embedded in the permit PDFs (Debian fonts-wqy-zenhei, installed by `make run`).
 CJK_FONT_FILE = os.environ.get("CJK_FONT_FILE", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+
+# Supply contracts (bandian/applications/contracts, docs/operations.md): the utility's signing key
+# and certificate as PKCS#12 (`manage.py signing_cert --demo` writes a demo one at the default
+# path, outside the repository), an RFC 3161 timestamp authority when TSA_URL is set, and the
+# site's public address for the verification link in the stamp's QR code.
+DATA_DIR = Path(os.environ.get("DATA_DIR", Path.home() / ".local" / "share" / "bandian"))
+CONTRACT_SIGNING_P12 = os.environ.get("CONTRACT_SIGNING_P12", str(DATA_DIR / "demo-signing" / "contract-signing.p12"))
+CONTRACT_SIGNING_P12_PASSWORD = os.environ.get("CONTRACT_SIGNING_P12_PASSWORD", "")
+CONTRACT_TRUST_ROOTS = os.environ.get("CONTRACT_TRUST_ROOTS", "")
+CONTRACT_TRUSTED_CERTS = os.environ.get("CONTRACT_TRUSTED_CERTS", "")
+TSA_URL = os.environ.get("TSA_URL", "")
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
 # Notifications (docs/operations.md §3a): without SMS_GATEWAY_URL, SMS go to the console and
 # the in-app inbox. SMS_GATEWAY_SECRET is sent to the gateway as a bearer token and signs its

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("bandian.accounts.urls")),
     path("applications/", include("bandian.applications.urls")),
     path("visits/", include("bandian.applications.visits.urls")),  # issue 11: 预约上门
+    path("", include("bandian.applications.contracts.urls")),
     path("notify/", include("bandian.notify.urls")),
     path("policy/", include("bandian.policy.urls")),
     path("public/outages/", include("bandian.outages.public_urls")),

@@ -41,6 +41,17 @@ def _code_hash(phone: str, code: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
+def code_hash(scope: str, code: str) -> str:
+    """The keyed hash a one-time SMS code is stored as, bound to its scope (the phone for
+    registration; other uses, such as signing a contract, name their own). Never the code itself."""
+    return _code_hash(scope, code)
+
+
+def new_code() -> str:
+    """A fresh six-digit one-time code."""
+    return f"{secrets.randbelow(10**6):06d}"
+
+
 def phone_registered(phone: str) -> bool:
     return User.objects.filter(username=phone).exists()
 
@@ -60,7 +71,7 @@ def phone_code_send(*, phone: str, client: str = "") -> None:
         # processes serve the requests, no more than the limit are sent.
         if client and attempt_count(f"sms-code:client:{client}", window=3600) > CODES_PER_CLIENT_HOUR:
             raise RegistrationError(_("获取验证码过于频繁，请一小时后再试"))
-        code = f"{secrets.randbelow(10**6):06d}"
+        code = new_code()
         PhoneCode.objects.create(phone=phone, code_hash=_code_hash(phone, code), expires_at=now + CODE_TTL)
         notify(
             subject=_("注册验证码"),

@@ -248,6 +248,12 @@ def _check_state(app: Application, type: EventType, *, policy: Policy, stage: st
         if app.status == Status.DRAFT:
             raise StateConflict(_("申请尚未提交"))
         return
+    if type in (EventType.CONTRACT_SIGNED, EventType.CONTRACT_SEALED):
+        # Supply contracts (applications/contracts): signed and sealed while the application is
+        # open, or after energisation (a paper signature recorded late). No clock changes.
+        if app.status not in (*Status.open_states(), Status.ENERGISED):
+            raise StateConflict(_("该申请没有可签订的供用电合同"))
+        return
     # Every other event happens to a submitted application that is still open.
     if app.status == Status.DRAFT:
         raise StateConflict(_("申请尚未提交"))

@@ -8,26 +8,21 @@ every item and the department that decided it.
 from __future__ import annotations
 
 import io
-import os
-from functools import cache
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.utils import timezone
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen import canvas
 
+from bandian.core.pdf import FontMissing, check_font, cjk_font, font_file, font_problem
 from bandian.policy.schema import Policy
 
 if TYPE_CHECKING:
     from bandian.permits.models import ApprovalCase, PermitItem
 
-FONT = "WenQuanYiZenHei"
-DEFAULT_FONT_FILE = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
-FONT_PACKAGE = "fonts-wqy-zenhei"  # the Debian package that installs DEFAULT_FONT_FILE (`make run` does)
+# The font helpers live in bandian/core/pdf.py (shared with the supply contracts); named here as before.
+__all__ = ["FontMissing", "case_document", "check_font", "font_file", "font_problem"]
 
 TITLES = {
     "parallel": "外线工程并联审批决定书",
@@ -36,57 +31,13 @@ TITLES = {
 }
 
 
-class FontMissing(RuntimeError):
-    """The CJK font the PDFs embed cannot be read; the message says how to install it."""
-
-
-def font_file() -> str:
-    return str(getattr(settings, "CJK_FONT_FILE", DEFAULT_FONT_FILE))
-
-
-def _missing(path: str, why: str) -> str:
-    return (
-        f"the CJK font for the PDFs {path} {why}: install the Debian package {FONT_PACKAGE} "
-        f"(apt-get install {FONT_PACKAGE}) or point the setting CJK_FONT_FILE at a TrueType font with Chinese glyphs"
-    )
-
-
-def font_problem() -> str | None:
-    """What is wrong with the configured CJK font file (None when it can be read)."""
-    path = font_file()
-    if not os.path.isfile(path) or not os.access(path, os.R_OK):
-        return _missing(path, "is missing")
-    return None
-
-
-def check_font() -> None:
-    """Raise FontMissing, naming the package and the setting, when the font cannot be read."""
-    problem = font_problem()
-    if problem is not None:
-        raise FontMissing(problem)
-
-
-def _font() -> str:
-    check_font()
-    return _register(font_file())
-
-
-@cache
-def _register(path: str) -> str:
-    try:
-        pdfmetrics.registerFont(TTFont(FONT, path, subfontIndex=0))
-    except TTFError as exc:
-        raise FontMissing(_missing(path, f"cannot be read ({exc})")) from exc
-    return FONT
-
-
 def _local(value: object) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "-"  # type: ignore[arg-type]
 
 
 def case_document(case: ApprovalCase, items: list[PermitItem], policy: Policy) -> bytes:
     """The PDF for a decided case: the route, every item with its department and decision."""
-    font = _font()
+    font = cjk_font()
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True)
     pdf.setTitle(f"{TITLES[case.path]} {case.no}")

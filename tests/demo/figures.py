@@ -24,6 +24,7 @@ from django.db.models import Count
 
 from bandian.accounts.models import User
 from bandian.applications.compliance import compliance_report
+from bandian.applications.contracts.models import Contract
 from bandian.applications.models import Application, Document, Event
 from bandian.grid.models import Feeder, LVCustomer, MVUser, Substation, Transformer
 from bandian.outages.models import Interruption, OutageEvent
@@ -72,6 +73,7 @@ def demo_figures() -> dict[str, Any]:
         "cases_by_path_and_status": _counts(ApprovalCase, "path", "status"),
         "items_by_status": _counts(PermitItem, "status"),
         "case_logs_by_action": _counts(CaseLog, "action"),
+        "contracts_by_class_and_state": _counts(Contract, "application__customer_class", "state"),
     }
 
 

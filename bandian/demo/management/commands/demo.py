@@ -67,6 +67,7 @@ class Command(BaseCommand):
             self._load_visits()
             self._load_supervision()
             self._load_payments()
+            self._load_contracts()
             self._print_logins()
             if missing:
                 raise CommandError(
@@ -151,6 +152,28 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Demo payment orders not loaded: {result.reason}.")
+
+    def _load_contracts(self) -> None:
+        """The supply contracts demo: drawn, signed and sealed contracts (issue 11)."""
+        from bandian.applications.contracts.signing import SigningUnavailable
+        from bandian.core.pdf import FontMissing
+        from bandian.demo.contracts import load_contracts_demo
+
+        try:
+            result = load_contracts_demo(progress=lambda line: self.stdout.write(f"  {line}"))
+        except (SigningUnavailable, FontMissing) as exc:
+            self.stderr.write(f"Demo contracts not loaded: {exc}.")
+            return
+        if result.loaded:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo contracts loaded: {result.contracts} contracts, {result.sealed} sealed, in "
+                    f"{result.seconds:.1f} s ({result.pdf_seconds:.1f} s drawing and signing in "
+                    f"{result.processes} processes)."
+                )
+            )
+        else:
+            self.stdout.write(f"Demo contracts not loaded: {result.reason}.")
 
     def _print_logins(self) -> None:
         rows = [(login.role, login.username, demo.PASSWORD, login.county, login.note) for login in demo.fixed_logins()]
