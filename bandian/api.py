@@ -23,10 +23,10 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from bandian.accounts.api import router as accounts_router
 from bandian.applications import api as applications_api
 from bandian.applications.api import router as applications_router
-from bandian.applications.payments.api import router as payments_router
-from bandian.applications.visits.api import router as visits_router
 from bandian.applications.contracts.api import public_router as contracts_public_router
 from bandian.applications.contracts.api import router as contracts_router
+from bandian.applications.payments.api import router as payments_router
+from bandian.applications.visits.api import router as visits_router
 from bandian.core.errors import RuleGap, ServiceError, StateConflict
 from bandian.disclosure.api import router as disclosure_router
 from bandian.outages.api import router as outages_router
