@@ -10,6 +10,7 @@
 5. a notice to 10,000 customers queued in under 5 s, and one worker's delivery rate against a
    fake gateway (bench/notify.py; its own database, `bandian_bench_notify`).
 6. the public statistics page and endpoint under 300 ms server time once cached (bench/statistics.py).
+7. the supervisors' dashboard page and endpoint under 300 ms server time once cached (bench/dashboard.py).
 
 The database is BENCH_DATABASE_URL (default PostgreSQL `bandian_bench` on 127.0.0.1): it is
 created when missing, and rebuilt when it does not hold the expected data set. It is kept
@@ -38,7 +39,7 @@ TARGET_COMPLIANCE_S = 2.0
 TARGET_VERIFY_S = 30.0
 TARGET_RATE_RATIO = 0.5
 TARGET_P99_MS = 50.0
-BENCHES = ["compliance", "verify", "http", "reliability", "notify", "statistics"]
+BENCHES = ["compliance", "verify", "http", "reliability", "notify", "statistics", "dashboard"]
 
 
 def _admin_connection(url: str) -> Any:
@@ -197,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.only:
         args.skip = [b for b in BENCHES if b not in args.only]
-    if {"compliance", "verify", "http", "statistics"} <= set(args.skip):
+    if {"compliance", "verify", "http", "statistics", "dashboard"} <= set(args.skip):
         # The reliability bench needs no database, the notice bench has its own.
         status = 0
         if "reliability" not in args.skip:
@@ -274,6 +275,13 @@ def main(argv: list[str] | None = None) -> int:
         from bench import statistics
 
         passed, table = statistics.bench(data.BENCH_YEAR)
+        ok &= passed
+        rows.extend(table)
+
+    if "dashboard" not in args.skip:
+        from bench import dashboard
+
+        passed, table = dashboard.bench(data.BENCH_YEAR)
         ok &= passed
         rows.extend(table)
 
