@@ -62,8 +62,9 @@ def section_context(user: AnyUser, app: Application, bound: dict[str, Any] | Non
 
 
 def _back(request: HttpRequest, app: Application) -> HttpResponse:
-    url = reverse("applications:detail", args=[app.no]) + "#payments"
-    return HttpResponseClientRedirect(url) if is_htmx(request) else redirect(url)
+    url = reverse("applications:detail", args=[app.no])
+    # With htmx the page reloads (a URL differing only by its fragment would not).
+    return HttpResponseClientRedirect(url) if is_htmx(request) else redirect(url + "#payments")
 
 
 def _refused(request: HttpRequest, app: Application, bound: dict[str, Any]) -> HttpResponse:
