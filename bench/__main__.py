@@ -11,6 +11,8 @@
    fake gateway (bench/notify.py; its own database, `bandian_bench_notify`).
 6. the public statistics page and endpoint under 300 ms server time once cached (bench/statistics.py).
 7. the supervisors' dashboard page and endpoint under 300 ms server time once cached (bench/dashboard.py).
+8. supply contracts: the time to draw, sign and verify one, and the demo's rate (bench/contracts.py;
+   no bench database).
 
 The database is BENCH_DATABASE_URL (default PostgreSQL `bandian_bench` on 127.0.0.1): it is
 created when missing, and rebuilt when it does not hold the expected data set. It is kept
@@ -39,7 +41,7 @@ TARGET_COMPLIANCE_S = 2.0
 TARGET_VERIFY_S = 30.0
 TARGET_RATE_RATIO = 0.5
 TARGET_P99_MS = 50.0
-BENCHES = ["compliance", "verify", "http", "reliability", "notify", "statistics", "dashboard"]
+BENCHES = ["compliance", "verify", "http", "reliability", "notify", "statistics", "dashboard", "contracts"]
 
 
 def _admin_connection(url: str) -> Any:
@@ -207,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
             status |= reliability.main(["--rounds", str(args.rounds)])
         if "notify" not in args.skip:
             status |= subprocess.run([sys.executable, "-m", "bench.notify"], check=False).returncode
+        if "contracts" not in args.skip:
+            status |= subprocess.run([sys.executable, "-m", "bench.contracts"], check=False).returncode
         return status
 
     from bench.settings import BENCH_DATABASE_URL
@@ -368,6 +372,12 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(
             ("notice to 10,000 customers (bench/notify.py, printed above)", "", "ok" if passed else "MISSED", "")
         )
+
+    if "contracts" not in args.skip:
+        # Its own process: a throw-away SQLite database and signing key (bench/contracts.py).
+        passed = subprocess.run([sys.executable, "-m", "bench.contracts"], check=False).returncode == 0
+        ok &= passed
+        rows.append(("supply contracts (bench/contracts.py, printed above)", "", "" if passed else "FAILED", ""))
 
     width = [max(len(r[i]) for r in rows) for i in range(4)] if rows else [0] * 4
     print()

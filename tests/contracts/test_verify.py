@@ -153,3 +153,46 @@ def test_the_verification_page_shows_the_result_without_login(sealed):
     assert "未通过核验" in page.content.decode()
     bad = client.post("/public/contracts/verify/", {"file": SimpleUploadedFile("c.txt", b"text")})
     assert bad.status_code == 400 and "不是 PDF 文件" in bad.content.decode()
+
+
+def test_with_a_timestamp_authority_the_seal_carries_its_token_and_its_time(sealed, signing):
+    from asn1crypto import keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    app, _data = sealed
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "TEST TSA")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(7)
+        .not_valid_before(dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+        .not_valid_after(dt.datetime(2040, 1, 1, tzinfo=dt.UTC))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    stamped_at = dt.datetime(2026, 3, 2, 10, 0, 5, tzinfo=dt.UTC)
+    tsa = DummyTimeStamper(
+        tsa_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+        tsa_key=keys.PrivateKeyInfo.load(
+            key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        ),
+        fixed_dt=stamped_at,
+    )
+    material = signing
+    signer = PyHankoRsaSigner(pkcs12_bytes(material.key, material.cert, [material.ca], "x"), b"x", timestamper=tsa)
+    data = signer.sign(
+        contract_of(app).pdf.read(), at=dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC), stamp=services.stamp_for(app)
+    )
+    result = verify_contract(data)
+    assert result.signed and result.intact and result.trusted
+    assert result.signed_at == stamped_at  # the token's time, not the signer's claim
