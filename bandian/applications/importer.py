@@ -15,13 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
+import multiprocessing.util
 import re
 from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import IntegrityError
+from django.db import DatabaseError, IntegrityError
 from django.db.models.base import ModelState
 from django.utils import timezone
 
@@ -623,12 +624,22 @@ def check_record(record: Any, *, policy: Policy, now: dt.datetime, lookups: Look
 
 
 class _ContextFree(Lookups):
-    """A worker's answers: the counties; whether a number exists and whether the person has a
-    closed application are asked again by the importing process, in order, for every record the
-    worker passes; a record naming the application it restarts goes back to that process."""
+    """A worker's answers: the counties, and the numbers of its chunk already in the database
+    (read once per chunk; a number found there is a duplicate whatever the importing process
+    writes meanwhile). Whether a number exists and whether the person has a closed application
+    are asked again by the importing process, in order, for every record the worker passes; a
+    record naming the application it restarts goes back to that process."""
 
     def __init__(self, counties: dict[str, County]) -> None:
         self.counties = counties
+        self.existing: set[str] = set()
+
+    def prefetch(self, records: list[Any]) -> None:
+        nos = {r["no"].strip() for r in records if isinstance(r, dict) and isinstance(r.get("no"), str)}
+        try:
+            self.existing = set(Application.objects.filter(no__in=nos).values_list("no", flat=True))
+        except DatabaseError:  # a database only the parent sees (the tests' in-memory SQLite)
+            self.existing = set()
 
     def county(self, code: str) -> County | None:
         return self.counties.get(code)
@@ -637,7 +648,7 @@ class _ContextFree(Lookups):
         raise _NeedsContext(no)
 
     def exists(self, no: str) -> bool:
-        return False
+        return no in self.existing
 
     def closed_before(self, applicant_ref: str) -> bool:
         return False
@@ -655,15 +666,17 @@ def _start_worker(now: dt.datetime, counties: dict[str, County]) -> None:
     for alias in list(connections):
         _INHERITED.append(connections[alias])
         del connections[alias]
+    multiprocessing.util.Finalize(None, connections.close_all, exitpriority=10)  # the worker's own
     _WORKER.update(now=now, policy=active_policy(), lookups=_ContextFree(counties))
 
 
 def _check_chunk(chunk: list[tuple[int, bytes]]) -> list[tuple[int, Outcome]]:
     """A worker's part: parse, validate, plan and derive a chunk of lines."""
     policy, now, lookups = _WORKER["policy"], _WORKER["now"], _WORKER["lookups"]
+    parsed = [(number, *parse_line(raw)) for number, raw in chunk]
+    lookups.prefetch([record for _n, record, problem in parsed if problem is None])
     out: list[tuple[int, Outcome]] = []
-    for number, raw in chunk:
-        record, problem = parse_line(raw)
+    for number, record, problem in parsed:
         if problem is not None:
             out.append((number, ("bad", problem)))
             continue
@@ -794,9 +807,13 @@ class BulkImport:
     def close(self) -> None:
         """Stop the workers (finish does; call it when giving up half way)."""
         if self._pool is not None:
-            self._pool.terminate()
+            if self._inflight:
+                self._pool.terminate()  # giving up: their work is not wanted
+            else:
+                self._pool.close()  # done: each closes its own connection, if it opened one
             self._pool.join()
             self._pool = None
+            self._inflight.clear()
 
     # With workers.
 
@@ -840,6 +857,9 @@ class BulkImport:
             kind = outcome[0]
             if kind == "bad":
                 self.bad(number, outcome[1])
+                continue
+            if kind == "skip":
+                self._skip(number, outcome[1])
                 continue
             if kind == "ok":
                 history, warnings = outcome[1], outcome[2]

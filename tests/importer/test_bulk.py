@@ -137,15 +137,16 @@ def test_a_batch_import_stores_the_same_chains_and_derived_fields_as_one_by_one(
     assert verify_all() == []
 
 
-@pytest.mark.django_db
-def test_the_command_streams_a_file_names_bad_lines_and_adds_nothing_the_second_time(tmp_path):
+@pytest.mark.django_db(transaction=True)  # committed: on PostgreSQL the workers see the first run's rows
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_the_command_streams_a_file_names_bad_lines_and_adds_nothing_the_second_time(tmp_path, workers):
     path = tmp_path / "records.jsonl"
     with path.open("w", encoding="utf-8") as out:
         for line in Generator(300).lines():
             out.write(line + "\n")
     out, err = io.StringIO(), io.StringIO()
     with pytest.raises(SystemExit):
-        call_command("import_applications", str(path), "--batch", "50", stdout=out, stderr=err)
+        call_command("import_applications", str(path), "--batch", "50", "--workers", workers, stdout=out, stderr=err)
     imported = Application.objects.count()
     assert f"{imported} imported, 0 skipped" in out.getvalue()
     refused = [line for line in err.getvalue().splitlines() if ": warning: " not in line]
@@ -153,7 +154,7 @@ def test_the_command_streams_a_file_names_bad_lines_and_adds_nothing_the_second_
     assert "not valid JSON" in err.getvalue() and "applicant_id: must be the HMAC-SHA-256" in err.getvalue()
     out2, err2 = io.StringIO(), io.StringIO()
     with pytest.raises(SystemExit):
-        call_command("import_applications", str(path), stdout=out2, stderr=err2)
+        call_command("import_applications", str(path), "--workers", workers, stdout=out2, stderr=err2)
     assert Application.objects.count() == imported
     assert f"0 imported, {imported} skipped" in out2.getvalue()
     assert err2.getvalue().splitlines() == refused  # the same bad lines named (a skipped line warns no more)
