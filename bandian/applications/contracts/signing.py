@@ -91,21 +91,26 @@ class _RsaCmsSigner(CmsSigner):
         return self._key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
 
 
-class _ImportedPage(PdfContent):
-    """The first page of a PDF held in memory, as a form XObject (pyHanko's ImportedPdfPage reads a file)."""
+class _ImportedPages(PdfContent):
+    """The first pages of PDFs held in memory, drawn one over the other as form XObjects
+    (pyHanko's ImportedPdfPage reads one file). All have the size of the first."""
 
-    def __init__(self, data: bytes) -> None:
-        self.data = data
+    def __init__(self, *pages: bytes) -> None:
+        self.pages = pages
         super().__init__()
 
     def render(self) -> bytes:
         writer = self._ensure_writer
-        xobj = writer.import_page_as_xobject(PdfFileReader(io.BytesIO(self.data)), page_ix=0)
-        name = "/Import" + binascii.hexlify(uuid.uuid4().bytes).decode()
-        self.resources.xobject[name] = xobj
-        x1, y1, x2, y2 = xobj.get_object()["/BBox"]
-        self.box = BoxConstraints(width=abs(x1 - x2), height=abs(y1 - y2))
-        return name.encode() + b" Do"
+        ops = []
+        for data in self.pages:
+            xobj = writer.import_page_as_xobject(PdfFileReader(io.BytesIO(data)), page_ix=0)
+            name = "/Import" + binascii.hexlify(uuid.uuid4().bytes).decode()
+            self.resources.xobject[name] = xobj
+            if self.box is None or not self.box.width_defined:
+                x1, y1, x2, y2 = xobj.get_object()["/BBox"]
+                self.box = BoxConstraints(width=abs(x1 - x2), height=abs(y1 - y2))
+            ops.append(name.encode() + b" Do")
+        return b" ".join(ops)
 
 
 class _SignerAt(signers.PdfSigner):
@@ -121,24 +126,44 @@ class _SignerAt(signers.PdfSigner):
         return session
 
 
-def stamp_pdf(stamp: Stamp, at: dt.datetime) -> bytes:
-    """The visible stamp as a one-page PDF the size of STAMP_BOX: red frame, the utility's name,
-    the signing time (Asia/Shanghai), and the QR code of the verification address."""
+STAMP_RED = (0.78, 0.07, 0.07)
+
+
+def _stamp_size() -> tuple[float, float]:
+    return STAMP_BOX[2] - STAMP_BOX[0], STAMP_BOX[3] - STAMP_BOX[1]
+
+
+@cache
+def stamp_frame(utility: str) -> bytes:
+    """The stamp's fixed part, drawn once per utility name: red frame, the name and the labels in
+    the embedded CJK font (its subset is the slow part of drawing, so it is not redrawn)."""
     font = cjk_font()
-    width, height = STAMP_BOX[2] - STAMP_BOX[0], STAMP_BOX[3] - STAMP_BOX[1]
+    width, height = _stamp_size()
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=(width, height), invariant=True)
-    red = (0.78, 0.07, 0.07)
-    pdf.setStrokeColorRGB(*red)
+    pdf.setStrokeColorRGB(*STAMP_RED)
     pdf.setLineWidth(1.5)
     pdf.roundRect(1.5, 1.5, width - 3, height - 3, 6)
-    pdf.setFillColorRGB(*red)
+    pdf.setFillColorRGB(*STAMP_RED)
     pdf.setFont(font, 9)
-    pdf.drawString(8, height - 20, stamp.utility[:18])
+    pdf.drawString(8, height - 20, utility[:18])
     pdf.setFont(font, 12)
     pdf.drawString(8, height - 40, "供用电合同电子签章")
     pdf.setFont(font, 8)
     pdf.drawString(8, 26, "签章时间（北京时间）")
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def stamp_details(stamp: Stamp, at: dt.datetime) -> bytes:
+    """The stamp's part of each signature: the signing time (Asia/Shanghai; digits in a standard
+    PDF font, nothing to embed) and the QR code of the verification address."""
+    width, height = _stamp_size()
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=(width, height), invariant=True)
+    pdf.setFillColorRGB(*STAMP_RED)
+    pdf.setFont("Helvetica", 8)
     pdf.drawString(8, 13, at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"))
     qr = segno.make(stamp.verify_url, error="m")
     size = height - 10
@@ -192,7 +217,9 @@ class PyHankoRsaSigner:
             meta,
             signer=self._cms,
             timestamper=self.timestamper,
-            stamp_style=StaticStampStyle(background=_ImportedPage(stamp_pdf(stamp, at)), border_width=0),
+            stamp_style=StaticStampStyle(
+                background=_ImportedPages(stamp_frame(stamp.utility), stamp_details(stamp, at)), border_width=0
+            ),
             new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=-1, box=STAMP_BOX),
             at=at,
         )
