@@ -164,8 +164,13 @@ def month_report(request: HttpRequest, fmt: str) -> HttpResponse:
             buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
     else:
+        from bandian.core.pdf import FontMissing
         from bandian.supervision.report_pdf import month_report_pdf
 
-        response = HttpResponse(month_report_pdf(title, rows, board), content_type="application/pdf")
+        try:
+            content = month_report_pdf(title, rows, board)
+        except FontMissing as exc:
+            return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+        response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response

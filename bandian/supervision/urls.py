@@ -7,6 +7,7 @@ app_name = "supervision"
 urlpatterns = [
     path("", dashboard_views.dashboard_page, name="dashboard"),
     path("report.xlsx", dashboard_views.month_report, {"fmt": "xlsx"}, name="report_xlsx"),
+    path("report.pdf", dashboard_views.month_report, {"fmt": "pdf"}, name="report_pdf"),
     path("compliance/", views.compliance, name="compliance"),
     path("approvals/", views.approvals, name="approvals"),
     path("outages/", outage_views.outages_page, name="outages"),

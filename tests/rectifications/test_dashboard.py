@@ -118,6 +118,18 @@ def test_outsiders_are_refused(alice, cm, housing):
     for user in (alice, cm, housing):
         assert client_for(user).get("/supervision/").status_code == 403
         assert client_for(user).get("/supervision/report.xlsx?year=2026&month=1").status_code == 403
+        assert client_for(user).get("/supervision/report.pdf?year=2026&month=1").status_code == 403
         assert bearer(user).get("/api/v1/supervision/dashboard?year=2026").status_code == 403
     assert client_for(None).get("/supervision/").status_code == 302
     assert client_for(None).get("/api/v1/supervision/dashboard?year=2026").status_code == 401
+
+
+def test_the_months_report_as_a_pdf_in_chinese(supervisor):
+    from pypdf import PdfReader
+
+    energise_residential(10, 0)
+    with time_machine.travel(NOW, tick=False):
+        response = client_for(supervisor).get("/supervision/report.pdf?year=2026&month=3&county=522601")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "凯里市" in text and "2026 年 3 月" in text and "办电时间" in text and "达标" in text
