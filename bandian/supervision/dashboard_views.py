@@ -113,10 +113,23 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "board": board,
         "rows": _rows(board),
         "counts": board.counts(),
-        "overview": county_overview(year) if county is None else [],
         "months": range(1, 13),
     }
     return render(request, "supervision/dashboard.html", context)
+
+
+@login_required
+def counties_page(request: HttpRequest) -> HttpResponse:
+    """The 16 counties side by side: how many targets each meets, risks and misses."""
+    if not rules.can_view_compliance(request.user):
+        raise PermissionDenied(_("只有监管人员和系统管理员可以查看"))
+    year, _county, _month, error = _scope(request)
+    this_year = timezone.now().astimezone(SHANGHAI).year
+    context: dict[str, Any] = {"year": year, "years": range(this_year, FIRST_YEAR - 1, -1), "error": error}
+    if error:
+        return render(request, "supervision/counties.html", context, status=400)
+    context["overview"] = county_overview(year)
+    return render(request, "supervision/counties.html", context)
 
 
 def month_report_rows(board: DashboardData, month: int) -> list[list[str]]:

@@ -6,6 +6,7 @@ from bandian.supervision import complaint_views, contractor_views, dashboard_vie
 app_name = "supervision"
 urlpatterns = [
     path("", dashboard_views.dashboard_page, name="dashboard"),
+    path("counties/", dashboard_views.counties_page, name="counties"),
     path("report.xlsx", dashboard_views.month_report, {"fmt": "xlsx"}, name="report_xlsx"),
     path("report.pdf", dashboard_views.month_report, {"fmt": "pdf"}, name="report_pdf"),
     path("compliance/", views.compliance, name="compliance"),

@@ -95,7 +95,9 @@ def test_the_page_the_report_and_the_api(supervisor):
         page = client_for(supervisor).get("/supervision/?year=2026")
         assert page.status_code == 200
         html = page.content.decode()
-        assert 'id="target-handling_time.residential"' in html and 'id="county-522601"' in html and "<svg" in html
+        assert 'id="target-handling_time.residential"' in html and 'id="counties-link"' in html and "<svg" in html
+        counties = client_for(supervisor).get("/supervision/counties/?year=2026")
+        assert counties.status_code == 200 and 'id="county-522601"' in counties.content.decode()
         county = client_for(supervisor).get("/supervision/?year=2026&county=522601")
         assert county.status_code == 200 and 'id="overview"' not in county.content.decode()
         assert client_for(supervisor).get("/supervision/?county=999999").status_code == 400
@@ -117,6 +119,7 @@ def test_the_page_the_report_and_the_api(supervisor):
 def test_outsiders_are_refused(alice, cm, housing):
     for user in (alice, cm, housing):
         assert client_for(user).get("/supervision/").status_code == 403
+        assert client_for(user).get("/supervision/counties/").status_code == 403
         assert client_for(user).get("/supervision/report.xlsx?year=2026&month=1").status_code == 403
         assert client_for(user).get("/supervision/report.pdf?year=2026&month=1").status_code == 403
         assert bearer(user).get("/api/v1/supervision/dashboard?year=2026").status_code == 403
