@@ -145,3 +145,14 @@ def test_other_applicants_do_not_see_the_orders(dual, cm, bob):
     order = issue(dual, cm)
     assert client_for(bob).get(f"/applications/{dual.no}/").status_code == 404
     assert order.no not in client_for(bob).get("/applications/").content.decode()
+
+
+def test_the_section_speaks_english_when_asked(dual, cm, alice):
+    order = issue(dual, cm)
+    client = client_for(alice)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get(f"/applications/{dual.no}/").content.decode()
+    assert "Pay online" in page and "Awaiting payment" in page
+    assert "High-reliability supply fee (10 kV dual supply, cable line)" in page and order.no in page
+    sandbox = client.get(f"/payments/sandbox/{order.no}/").content.decode()
+    assert "not a real payment" in sandbox

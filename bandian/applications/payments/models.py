@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from bandian.applications.models import Application
@@ -82,6 +83,11 @@ class PaymentItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.code}"
+
+    @property
+    def label(self) -> str:
+        """The item's name in the language of the request."""
+        return self.name_en if (get_language() or "").startswith("en") and self.name_en else self.name
 
 
 class CallbackNonce(models.Model):
