@@ -264,15 +264,19 @@ def public_statistics(year: int, *, county: str | None = None, now: dt.datetime 
     """The year's public figures (the current year: to `now`), cached while the data is unchanged.
 
     The applications' figures (the expensive part: the compliance report of the year) are cached
-    until the next event is recorded anywhere (`timeline_version`); the reliability figures until
-    an interruption or MV user is added, and for the current year for the minute (they run to now)."""
+    until an application of the year (and county) changes: another one energised, or an event
+    recorded on one of them (the write path saves the application, moving its `updated_at`) —
+    not on every event anywhere, so a busy current year does not make past years recompute. The
+    parallel approval items (cheap) follow every event (`timeline_version`); the reliability
+    figures follow the interruptions and MV users, and for the current year the minute."""
     policy = active_policy()
     now = now or timezone.now()
     start, year_end = year_bounds(year)
     base = f"disclosure:statistics:v1:{policy.policy.name}:{year}:{county or '*'}"
-    classes, parallel = _cached(
-        f"{base}:applications:{timeline_version()}", lambda: _applications(year, county, policy, now)
+    classes = _cached(
+        f"{base}:applications:{energised_version(year, county)}", lambda: _applications(year, county, policy)
     )
+    parallel = _cached(f"{base}:parallel:{timeline_version()}", lambda: _parallel(year, county, policy, now))
     minute = min(now, year_end).replace(second=0, microsecond=0)
     areas, partial_reliability = _cached(
         f"{base}:reliability:{minute.timestamp():.0f}:{grid_version()}", lambda: _reliability(year, county, now)
@@ -295,16 +299,26 @@ def public_statistics(year: int, *, county: str | None = None, now: dt.datetime 
     )
 
 
-def _applications(
-    year: int, county: str | None, policy: Policy, now: dt.datetime
-) -> tuple[list[ClassLine], ParallelApproval]:
+def energised_version(year: int, county: str | None) -> str:
+    """Changes whenever the applications energised in the year (of the county) change: their
+    number, or the latest save of any of them. One indexed aggregate."""
+    start, end = year_bounds(year)
+    apps = Application.objects.filter(energised_at__gte=start, energised_at__lt=end)
+    if county is not None:
+        apps = apps.filter(county_id=county)
+    found = apps.aggregate(n=Count("id"), last=Max("updated_at"))
+    last = found["last"].timestamp() if found["last"] else 0
+    return f"{found['n']}:{last:.6f}"
+
+
+def _applications(year: int, county: str | None, policy: Policy) -> list[ClassLine]:
     report = compliance_report(year, policy=policy, county=county)
     by_class: dict[str, list[ReportRow]] = {code: [] for code in policy.classes}
     for row in report.applications:
         by_class.setdefault(row.customer_class, []).append(row)
     charged = _zero_investment_charged(year, county, report.applications)
     classes = [_class_line(code, policy, rows, report.by_class[code], charged) for code, rows in by_class.items()]
-    return classes, _parallel(year, county, policy, now)
+    return classes
 
 
 def this_year() -> int:

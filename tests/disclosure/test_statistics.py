@@ -11,7 +11,9 @@ import openpyxl
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from bandian.applications.compliance import compliance_summary
 from bandian.applications.importer import ingest_record
@@ -141,3 +143,21 @@ def test_bad_parameters_are_a_clear_400_and_writes_are_refused(query):
         assert Client().get("/public/statistics.xlsx", query).status_code == 400
     assert Client().post("/api/v1/public/statistics").status_code == 405
     assert Client().post("/public/statistics/").status_code == 405
+
+
+def _reads_the_years_events(queries) -> bool:
+    return any("applications_event" in q["sql"] and "energised_at" in q["sql"] for q in queries)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_application_of_another_year_keeps_the_years_figures_cached(data):
+    public_statistics(2026, county="522601")
+    ingest_record(residential("OLD-1", "2025-03-02T09:00:00", "2025-03-02T15:00:00", "2025-03-04T11:00:00"))
+    with CaptureQueriesContext(connection) as queries:
+        public_statistics(2026, county="522601")
+    assert not _reads_the_years_events(queries.captured_queries)
+    kaili(1, prefix="NEW")  # one of the year's and county's: computed again
+    with CaptureQueriesContext(connection) as queries:
+        after = public_statistics(2026, county="522601")
+    assert _reads_the_years_events(queries.captured_queries)
+    assert next(c for c in after.classes if c.customer_class == "residential").count == 8
