@@ -13,7 +13,7 @@ def _nav(user) -> str:
     [
         (
             "anonymous",
-            {"nav-login", "nav-register", "nav-progress", "nav-policy"},
+            {"nav-login", "nav-register", "nav-progress", "nav-policy", "nav-contract-verify"},
             {"nav-apply", "nav-queue", "nav-inbox"},
         ),
         ("alice", {"nav-apply", "nav-mine", "nav-inbox", "nav-progress"}, {"nav-queue", "nav-enter", "nav-login"}),

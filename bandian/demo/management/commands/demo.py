@@ -168,8 +168,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Demo contracts loaded: {result.contracts} contracts, {result.sealed} sealed, in "
-                    f"{result.seconds:.1f} s ({result.pdf_seconds:.1f} s drawing and signing in "
-                    f"{result.processes} processes)."
+                    f"{result.seconds:.1f} s (drawn and signed in {result.processes} worker processes while "
+                    f"the main one stored them through the services: {result.write_seconds:.1f} s of it)."
                 )
             )
         else:
