@@ -26,6 +26,8 @@ from bandian.applications.api import router as applications_router
 from bandian.applications.contracts.api import public_router as contracts_public_router
 from bandian.applications.contracts.api import router as contracts_router
 from bandian.applications.payments.api import router as payments_router
+from bandian.applications.ratings.api import public_router as ratings_public_router
+from bandian.applications.ratings.api import router as ratings_router
 from bandian.applications.visits.api import router as visits_router
 from bandian.core.errors import RuleGap, ServiceError, StateConflict
 from bandian.disclosure.api import router as disclosure_router
@@ -46,6 +48,8 @@ api.add_router("/applications", applications_router, tags=["applications"])
 api.add_router("/applications", visits_router, tags=["visits"])  # issue 11: /{no}/visit-slots, /{no}/visit-booking
 api.add_router("/applications", contracts_router, tags=["contracts"])
 api.add_router("/public", contracts_public_router, tags=["contracts"])
+api.add_router("/applications", ratings_router, tags=["ratings"])  # issue 11: /{no}/rating
+api.add_router("/public", ratings_public_router, tags=["public"])  # issue 11: /ratings?year=
 api.add_router("/public", disclosure_router, tags=["public"])
 api.add_router("/supervision", supervision_router, tags=["supervision"])
 api.add_router("/reliability", reliability_router, tags=["reliability"])

@@ -12,6 +12,7 @@ from django import template
 
 from bandian.accounts.rules import can_supervise
 from bandian.applications import rules
+from bandian.applications.ratings import rules as rating_rules
 from bandian.applications.visits import rules as visit_rules
 from bandian.grid import rules as grid_rules
 from bandian.notify import rules as notify_rules
@@ -33,6 +34,8 @@ def nav_links(context: dict[str, Any]) -> dict[str, bool]:
         "enter": rules.can_enter_for_others(user),
         "queue": rules.has_work_queue(user),
         "visits": visit_rules.can_publish_slots(user),
+        "rating_follow_ups": rating_rules.handles_follow_ups(user),
+        "bad_ratings": rating_rules.can_see_bad_ratings(user),
         "supervise": can_supervise(user),
         "permit_queue": permit_rules.has_permit_queue(user),
         "permits": permit_rules.can_list_cases(user) and not permit_rules.has_permit_queue(user),

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "bandian.applications",
     "bandian.applications.visits",
     "bandian.applications.contracts",
+    "bandian.applications.ratings",
     "bandian.disclosure",
     "bandian.supervision",
     "bandian.grid",

@@ -14,6 +14,8 @@ urlpatterns = [
     path("applications/", include("bandian.applications.urls")),
     path("visits/", include("bandian.applications.visits.urls")),  # issue 11: 预约上门
     path("", include("bandian.applications.contracts.urls")),
+    path("ratings/", include("bandian.applications.ratings.urls")),  # issue 11: 好差评
+    path("public/ratings/", include("bandian.applications.ratings.public_urls")),  # before public/
     path("notify/", include("bandian.notify.urls")),
     path("policy/", include("bandian.policy.urls")),
     path("public/outages/", include("bandian.outages.public_urls")),

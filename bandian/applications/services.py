@@ -241,6 +241,11 @@ def _check_state(app: Application, type: EventType, *, policy: Policy, stage: st
         return
     if type == EventType.ASSIGNED:
         raise ServiceError(_("经理在提交时自动指派"))
+    if type == EventType.RATED:
+        # The service rating (issue 11) follows the end: it changes no clock and no state.
+        if app.status not in Status.closed_states() or app.submitted_at is None:
+            raise StateConflict(_("申请办结（接电、撤回或取消）后才能评价"))
+        return
     if type in (EventType.PAYMENT_PAID, EventType.PAYMENT_CANCELLED, EventType.PAYMENT_REFUNDED):
         # An order issued while the application was open is paid, cancelled or refunded when that
         # happens: a provider's late callback, a refund after a withdrawal (payments.services

@@ -19,6 +19,7 @@ from bandian.policy.capacity import AccessCapacity
 from bandian.policy.classes import CustomerClass
 from bandian.policy.fees import FeeError, FeeItem, check_catalogue
 from bandian.policy.outages import OutageNotices
+from bandian.policy.ratings import Ratings
 from bandian.policy.supervision import Supervision
 from bandian.policy.visits import Visits
 
@@ -303,6 +304,8 @@ class Policy(Strict):
     capacity: AccessCapacity = AccessCapacity()
     # Issue 11: the customer manager's site visits (预约上门), bandian/policy/visits.py.
     visits: Visits = Visits()
+    # Issue 11: the service rating (好差评), bandian/policy/ratings.py.
+    ratings: Ratings = Ratings()
 
     @field_validator("counties")
     @classmethod

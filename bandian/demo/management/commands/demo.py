@@ -68,6 +68,7 @@ class Command(BaseCommand):
             self._load_supervision()
             self._load_payments()
             self._load_contracts()
+            self._load_ratings()
             self._print_logins()
             if missing:
                 raise CommandError(
@@ -174,6 +175,20 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Demo contracts not loaded: {result.reason}.")
+    def _load_ratings(self) -> None:
+        """The service rating (issue 11): ratings over the levels, 差评 with their follow-ups."""
+        from bandian.demo.ratings import load_ratings_demo
+
+        ratings = load_ratings_demo()
+        if ratings.loaded:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo ratings loaded: {ratings.ratings} ratings, {ratings.follow_ups} 差评, "
+                    f"{ratings.invitations} invitations in {ratings.seconds:.1f} s."
+                )
+            )
+        else:
+            self.stdout.write(f"Demo ratings not loaded: {ratings.reason}.")
 
     def _print_logins(self) -> None:
         rows = [(login.role, login.username, demo.PASSWORD, login.county, login.note) for login in demo.fixed_logins()]
