@@ -175,6 +175,7 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Demo contracts not loaded: {result.reason}.")
+
     def _load_ratings(self) -> None:
         """The service rating (issue 11): ratings over the levels, 差评 with their follow-ups."""
         from bandian.demo.ratings import load_ratings_demo
