@@ -35,8 +35,16 @@ from bandian.disclosure.statistics import Statistics, grid_version, public_stati
 from bandian.notify.models import Message
 from bandian.outages.models import PlannedOutage
 from bandian.policy.loader import active_policy
-from bandian.supervision import annual, complaints
-from bandian.supervision.models import AnnualPlan, Complaint, Rectification, RectificationLog, Status
+from bandian.supervision import annual, complaints, contractors
+from bandian.supervision.models import (
+    AnnualPlan,
+    Complaint,
+    Contractor,
+    ContractorDeclaration,
+    Rectification,
+    RectificationLog,
+    Status,
+)
 from bandian.supervision.outages import OutageFigures, outage_figures
 
 MET, AT_RISK, MISSED, NO_DATA = "met", "at_risk", "missed", "no_data"
@@ -319,6 +327,23 @@ def _rectification_targets(county: str | None, today: dt.date) -> list[Target]:
     ]  # fmt: skip
 
 
+def _contractor_targets(county: str | None) -> list[Target]:
+    """四（八）: builders without a valid licence, and builders concentrated beyond the 三指定 threshold."""
+    unlicensed = float(len(contractors.unlicensed_builders(county=county)))
+    flagged = float(sum(1 for c in contractors.concentrations(county=county) if c.flagged))
+    link = _url("supervision:contractors")
+    return [
+        Target(
+            "contractors.unlicensed", "contractors", _("无有效许可证的施工单位承接"), 0, _("0 件"), unlicensed,
+            "count", 0, count_status(unlicensed), link, [],
+        ),
+        Target(
+            "contractors.designation", "contractors", _("疑似“三指定”（施工单位集中度超限）"), 0, _("0 起"),
+            flagged, "count", 0, count_status(flagged), link, [],
+        ),
+    ]  # fmt: skip
+
+
 def _plan_target(year: int, today: dt.date) -> Target:
     line = annual.plan_line(year, today=today)
     status = {
@@ -349,6 +374,8 @@ def state_key(year: int, now: dt.datetime) -> str:
         str(complaints_at),
         str(RectificationLog.objects.aggregate(top=Max("pk"))["top"]),
         str(AnnualPlan.objects.aggregate(top=Max("pk"))["top"]),
+        str(ContractorDeclaration.objects.aggregate(n=Count("pk"), at=Max("declared_at"))),
+        str(Contractor.objects.aggregate(n=Count("pk"), at=Max("updated_at"))),
     ]
     _start, end = year_bounds(year)
     minute = min(now, end).replace(second=0, microsecond=0).timestamp()
@@ -384,6 +411,7 @@ def _dashboard(year: int, county: str | None, now: dt.datetime, outages: OutageF
     targets += _outage_targets(outages, county, q)
     targets += _complaint_targets(year, county, now, q)
     targets += _rectification_targets(county, today)
+    targets += _contractor_targets(county)
     if county is None:
         targets.append(_plan_target(year, today))
     return DashboardData(

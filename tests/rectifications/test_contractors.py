@@ -127,3 +127,21 @@ def test_outsiders_are_refused(alice, supervisor, pm):
             name="x", licence_no="1", licence_class="承装", level="五级", valid_from=dt.date(2020, 1, 1),
             valid_to=dt.date(2030, 1, 1), actor=cm,
         )  # fmt: skip
+
+
+def test_the_dashboard_counts_them_per_county(alice, kaili, staffed, supervisor):
+    from bandian.supervision.dashboard import dashboard
+
+    contractors.import_csv(REGISTER, actor=None, at=NOW)
+    (app,) = hv_apps(alice, kaili, 1)
+    contractors.declare_contractors(
+        application=app, declarations={"builder": ("过期电力", "5-1-00002-2016")}, actor=alice, at=NOW
+    )
+    with time_machine.travel(NOW, tick=False):
+        kaili_board = {t.key: t for t in dashboard(2026, county="522601").targets}
+        huangping = {t.key: t for t in dashboard(2026, county="522622").targets}
+    assert (kaili_board["contractors.unlicensed"].value, kaili_board["contractors.unlicensed"].status) == (
+        1.0,
+        "missed",
+    )
+    assert huangping["contractors.unlicensed"].value == 0.0

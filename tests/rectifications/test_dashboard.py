@@ -87,6 +87,7 @@ def test_complaints_rectifications_and_the_annual_plan(supervisor):
     assert targets["annual_plan"].status == "missed"  # 2026's plan was due on 28 February
     assert targets["outage_notice.rationing"].status == "met"
     assert {"reliability.central", "reliability.rural", "parallel_approval", "zero_investment.charged"} <= set(targets)
+    assert targets["contractors.unlicensed"].status == targets["contractors.designation"].status == "met"
 
 
 def test_the_page_the_report_and_the_api(supervisor):
