@@ -34,6 +34,7 @@ def monday_morning():
 def test_publish_book_confirm(monday_morning, _sessions_without_expiry, new_page, live_server, alice, kaili, cm, pm):
     app = submitted(alice, kaili, "hv_single", capacity_kw=Decimal("630"))
     manager: Page = new_page()
+    manager.set_default_timeout(60_000)  # a loaded machine; the flow itself waits for nothing
     sign_in(manager, live_server.url, cm.username, PASSWORD)
     manager.goto(f"{live_server.url}/visits/")
     manager.fill("#id_first", "2026-06-03")
@@ -42,6 +43,7 @@ def test_publish_book_confirm(monday_morning, _sessions_without_expiry, new_page
     expect(manager.locator("#my-slots tbody tr")).to_have_count(2)
 
     applicant: Page = new_page()
+    applicant.set_default_timeout(60_000)
     sign_in(applicant, live_server.url, alice.username, PASSWORD)
     applicant.goto(f"{live_server.url}/applications/{app.no}/")
     applicant.click("#visit-booking-link a")
