@@ -30,6 +30,8 @@ from django.utils.translation import gettext as _
 
 from bandian.applications.compliance import ReportRow, compliance_report, timeline_version
 from bandian.applications.models import Application
+from bandian.applications.ratings import selectors as rating_selectors
+from bandian.applications.ratings.models import BAD_LEVELS, FollowUp, Rating
 from bandian.core.time import SHANGHAI, year_bounds
 from bandian.disclosure.statistics import Statistics, grid_version, public_statistics
 from bandian.notify.models import Message
@@ -312,6 +314,35 @@ def _complaint_targets(year: int, county: str | None, now: dt.datetime, q: str) 
     ]  # fmt: skip
 
 
+def _rating_targets(year: int, county: str | None, now: dt.datetime, q: str) -> list[Target]:
+    """服务线上评价: the share of ratings that are not 差评, and the 差评 handled within the limit."""
+    start, end = year_bounds(year)
+    ratings = Rating.objects.filter(rated_at__gte=start, rated_at__lt=end)
+    if county:
+        ratings = ratings.filter(county_id=county)
+    months = [[0, 0] for _m in range(13)]
+    for rated_at, level in ratings.values_list("rated_at", "level"):
+        cell = months[rated_at.astimezone(SHANGHAI).month]
+        cell[0] += int(level not in BAD_LEVELS)
+        cell[1] += 1
+    total = sum(n for _g, n in months)
+    good = round(sum(g for g, _n in months) / total, 4) if total else None
+    bad = [b for b in rating_selectors.bad_ratings(county=county, year=year, now=now) if b.in_time is not None]
+    in_time = round(sum(1 for b in bad if b.in_time) / len(bad), 4) if bad else None
+    days = active_policy().ratings.follow_up_workdays
+    link = _url("ratings:bad", q)
+    return [
+        Target(
+            "ratings.satisfied", "ratings", _("服务评价满意（非差评）"), None, _("不满意和非常不满意为差评"), good,
+            "share", None, share_status(good), link, [round(g / n, 4) if n else None for g, n in months[1:]],
+        ),
+        Target(
+            "ratings.bad_in_time", "ratings", _("差评按期回访整改"), days, _("%(n)s 个工作日内") % {"n": days}, in_time,
+            "share", None, share_status(in_time), link, [],
+        ),
+    ]  # fmt: skip
+
+
 def _rectification_targets(county: str | None, today: dt.date) -> list[Target]:
     items = Rectification.objects.exclude(status=Status.VERIFIED)
     if county:
@@ -374,6 +405,8 @@ def state_key(year: int, now: dt.datetime) -> str:
         str(complaints_at),
         str(RectificationLog.objects.aggregate(top=Max("pk"))["top"]),
         str(AnnualPlan.objects.aggregate(top=Max("pk"))["top"]),
+        str(Rating.objects.aggregate(n=Count("pk"), at=Max("rated_at"))),
+        str(FollowUp.objects.aggregate(c=Max("callback_at"), h=Max("handled_at"))),
         str(ContractorDeclaration.objects.aggregate(n=Count("pk"), at=Max("declared_at"))),
         str(Contractor.objects.aggregate(n=Count("pk"), at=Max("updated_at"))),
     ]
@@ -409,6 +442,7 @@ def _dashboard(year: int, county: str | None, now: dt.datetime, outages: OutageF
     targets = _applications_targets(stats, trends, q)
     targets += _reliability_targets(stats, q, elapsed)
     targets += _outage_targets(outages, county, q)
+    targets += _rating_targets(year, county, now, q)
     targets += _complaint_targets(year, county, now, q)
     targets += _rectification_targets(county, today)
     targets += _contractor_targets(county)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from bandian.applications.compliance import compliance_report
 from bandian.applications.enums import Status as AppStatus
 from bandian.applications.models import Application
+from bandian.applications.ratings import selectors as rating_selectors
 from bandian.core.time import SHANGHAI
 from bandian.outages import rationing as rationing_flags
 from bandian.outages.models import PlannedOutage
@@ -148,7 +149,23 @@ def late_notices(at: dt.datetime) -> Iterator[Found]:
         )
 
 
+def bad_ratings_late(at: dt.datetime) -> Iterator[Found]:
+    """A 差评 whose follow-up was not handled within the policy's working days (ratings.bad_ratings)."""
+    unit = _utility()
+    for bad in rating_selectors.bad_ratings(now=at):
+        if bad.in_time is False and bad.rated_at >= at - LOOKBACK:
+            yield Found(
+                Source.BAD_RATING,
+                bad.application_no,
+                _("申请 %(no)s 的差评未在期限内回访整改（期限 %(d)s）")
+                % {"no": bad.application_no, "d": bad.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")},
+                unit,
+                bad.county,
+            )
+
+
 SOURCES: list[Callable[[dt.datetime], Iterable[Found]]] = [
+    bad_ratings_late,
     overdue_applications,
     misclassified,
     designation,
