@@ -100,7 +100,9 @@ def _contacts(feeders: list[Feeder]) -> None:
         [c.account_no, c.name, c.transformer.code, c.county_id, APPLICANT_USERNAME if i == 0 else f"1390855{i:04d}"]
         for i, c in enumerate(lv)
     ]
-    mv = list(MVUser.objects.filter(feeder__in=feeders, kind=MVUserKind.HV_CUSTOMER).select_related("feeder", "transformer"))
+    mv = list(
+        MVUser.objects.filter(feeder__in=feeders, kind=MVUserKind.HV_CUSTOMER).select_related("feeder", "transformer")
+    )
     mv_rows: list[list[object]] = [
         [
             u.user_id, u.kind, u.name, u.feeder.code if u.feeder else "", u.transformer.code if u.transformer else "",
@@ -111,9 +113,21 @@ def _contacts(feeders: list[Feeder]) -> None:
     ]  # fmt: skip
     files = {
         "mv_users": _csv(
-            ["user_id", "kind", "name", "feeder", "transformer", "county", "area_class", "in_service_from",
-             "in_service_to", "contact_name", "contact_phone"], mv_rows,
-        ),  # fmt: skip
+            [
+                "user_id",
+                "kind",
+                "name",
+                "feeder",
+                "transformer",
+                "county",
+                "area_class",
+                "in_service_from",
+                "in_service_to",
+                "contact_name",
+                "contact_phone",
+            ],
+            mv_rows,
+        ),
         "lv_customers": _csv(["account_no", "name", "transformer", "county", "phone"], lv_rows),
     }
     reports = grid_files_load(files=files, actor=None, at=DEMO_NOW - 30 * DAY)

@@ -65,6 +65,7 @@ class Command(BaseCommand):
             self._load_grid(size)
             missing = self._load_permits()
             self._load_visits()
+            self._load_outages()
             self._load_supervision()
             self._load_payments()
             self._load_contracts()
@@ -126,6 +127,21 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Demo visit slots not loaded: {visits.reason}.")
+
+    def _load_outages(self) -> None:
+        """Outage notices: planned outages, a fault under way, deliveries, unauthorised rationing."""
+        from bandian.demo.outages import load_outages_demo
+
+        result = load_outages_demo(progress=lambda line: self.stdout.write(f"  {line}"))
+        if result.loaded:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo outage notices loaded: {result.plans} planned outages, {result.notices} notices, "
+                    f"{result.messages} SMS delivered or failed in {result.seconds:.1f} s."
+                )
+            )
+        else:
+            self.stdout.write(f"Demo outage notices not loaded: {result.reason}.")
 
     def _load_supervision(self) -> None:
         """The supervision loop: ledger, annual plans, complaints, contractors, rectification list."""
