@@ -25,7 +25,8 @@ def outages(db, operator):  # noqa: F811
         feeder=grid.feeder, transformers=[grid.transformers["T2"]], cause="external",
         start=now - dt.timedelta(hours=1), area="城东路 21-40 号", actor=operator,
     )  # fmt: skip
-    faults.progress_add(event=fault, stage="estimate", estimated_restoration=now + dt.timedelta(hours=3), actor=operator)
+    estimate = now + dt.timedelta(hours=3)
+    faults.progress_add(event=fault, stage="estimate", estimated_restoration=estimate, actor=operator)
     plan, _ = planned.planned_create(
         feeder=grid.other_feeder, start=now + dt.timedelta(days=9), end=now + dt.timedelta(days=9, hours=4),
         works="线路检修", area="新州镇老街", actor=operator,
