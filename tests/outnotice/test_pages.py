@@ -129,3 +129,23 @@ def test_rationing_orders_and_flags_on_the_page(grid, operator, operator_elsewhe
     applicant = make_user("13800000001", Role.APPLICANT, phone="13800000001")
     assert client_for(applicant).get("/outages/rationing/").status_code == 403
     assert Client().get("/outages/rationing/").status_code == 302
+
+
+def test_outsiders_cannot_see_a_plan_nor_record_progress(plan, grid, operator):
+    applicant = make_user("13800000001", Role.APPLICANT, phone="13800000001")
+    url = f"/outages/planned/{plan.reference}/"
+    assert client_for(applicant).get(url).status_code == 403
+    assert Client().get(url).status_code == 302
+    assert client_for(applicant).post(url + "cancel/", {"reason": "x"}).status_code == 403
+    event, _n = faults.fault_report(feeder=grid.feeder, cause="internal", start=at(hours=-1), actor=operator)
+    before = ProgressStep.objects.count()
+    assert Client().post(f"/outages/{event.reference}/progress/", {"stage": "located"}).status_code == 302
+    assert client_for(applicant).post(f"/outages/{event.reference}/progress/", {"stage": "located"}).status_code in (
+        403,
+        404,
+    )
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.ANNOUNCED and ProgressStep.objects.count() == before
+    supervisor = make_user("supervisor", Role.SUPERVISOR)
+    page = client_for(supervisor).get(url)
+    assert page.status_code == 200 and 'id="cancel-form"' not in page.content.decode()  # reads, changes nothing
