@@ -36,6 +36,7 @@ from bandian.accounts.models import Department, Role, User
 from bandian.accounts.services import NewUser, users_create
 from bandian.applications.enums import EventType, Status
 from bandian.applications.models import Application, Event
+from bandian.core.pdf import check_font
 from bandian.core.time import SHANGHAI
 from bandian.demo import applications as app_demo
 from bandian.permits.models import (
@@ -43,7 +44,6 @@ from bandian.permits.models import (
     CasePath,
     PermitItem,
 )
-from bandian.permits.pdf import check_font
 from bandian.permits.services import (
     case_open,
     completion_report,

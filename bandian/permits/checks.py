@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.checks import CheckMessage, Warning, register
 
-from bandian.permits.pdf import font_problem
+from bandian.core.pdf import font_problem
 
 
 @register()

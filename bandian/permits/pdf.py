@@ -15,14 +15,12 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from bandian.core.pdf import FontMissing, check_font, cjk_font, font_file, font_problem
+from bandian.core.pdf import cjk_font
 from bandian.policy.schema import Policy
 
 if TYPE_CHECKING:
     from bandian.permits.models import ApprovalCase, PermitItem
 
-# The font helpers live in bandian/core/pdf.py (shared with the supply contracts); named here as before.
-__all__ = ["FontMissing", "case_document", "check_font", "font_file", "font_problem"]
 
 TITLES = {
     "parallel": "外线工程并联审批决定书",

@@ -22,7 +22,7 @@ from bandian.applications.models import Application
 from bandian.applications.selectors import get_application_for_user
 from bandian.applications.visits import ics, rules, selectors, services
 from bandian.applications.visits.models import Booking, VisitSlot
-from bandian.core.errors import REFUSALS, refusal_text
+from bandian.core.errors import REFUSALS, ServiceError, refusal_text
 from bandian.policy.loader import active_policy
 
 
@@ -55,7 +55,7 @@ def booking_page(request: HttpRequest, no: str) -> HttpResponse:
                     else None
                 )
                 if slot is None:
-                    raise services.ServiceError(_("请选择一个时段"))
+                    raise ServiceError(_("请选择一个时段"))
                 services.visit_book(application=app, slot=slot, actor=user)
                 messages.success(request, _("已预约上门时间，待客户经理确认"))
         except REFUSALS as exc:

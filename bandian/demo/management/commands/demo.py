@@ -95,8 +95,8 @@ class Command(BaseCommand):
     def _load_permits(self) -> str:
         """The parallel approval demo: department logins and approval cases on demo applications.
         Returns what kept it from loading (the CJK font missing), or "" when nothing did."""
+        from bandian.core.pdf import FontMissing
         from bandian.demo.permits import load_permits_demo
-        from bandian.permits.pdf import FontMissing
 
         try:
             permits = load_permits_demo()
