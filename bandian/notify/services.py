@@ -164,12 +164,15 @@ def notify_many(
 
     `at` is when the notice was issued (default now): the messages' `created_at`. The rows are
     written with bulk inserts, so 10,000 recipients take a few seconds at most (bench/notify.py).
-    Identical (customer, channel, address) pairs are written once. Raises `ServiceError` for an
-    empty subject, body or ref, or an unknown channel.
+    Identical (customer, channel, address) pairs are written once; a customer key longer than
+    40 characters, a name longer than 100, is cut. Raises `ServiceError` for an empty subject,
+    body or ref, one too long, or an unknown channel.
     """
     at = at or timezone.now()
     if not subject.strip() or not body.strip() or not ref.strip():
         raise ServiceError("a notice needs a subject, a body and a ref")
+    if len(subject) > 200 or len(ref) > 60 or len(kind) > 40:
+        raise ServiceError("a notice's subject is at most 200 characters, its ref 60, its kind 40")
     people = list(recipients)
     for person in people:
         if person.channels is not None and not person.channels <= ALL_CHANNELS:

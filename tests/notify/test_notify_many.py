@@ -72,4 +72,6 @@ def test_duplicates_are_written_once_and_bad_input_writes_nothing(alice):
         send([Recipient(customer="LV9", phone="13900000009")], ref="")
     with pytest.raises(ServiceError):
         send([Recipient(customer="LV9", phone="13900000009", channels=frozenset({"fax"}))])
+    with pytest.raises(ServiceError):
+        send([Recipient(customer="LV9", phone="13900000009")], subject="停" * 201)
     assert Message.objects.count() == 1 and Batch.objects.count() == 1
