@@ -64,7 +64,7 @@ def test_an_operator_restores_an_outage_in_steps_and_the_supervisor_sees_the_fee
     for code in ("T1", "T2"):
         page.check(f"#step-users input[value='{grid.users[code].pk}']")
     page.fill("#id_note", "隔离故障段后恢复")
-    page.get_by_role("button", name="记录").click()
+    page.get_by_role("button", name="记录", exact=True).click()
     expect(page).to_have_url(event_url)
     expect(page.locator("#event-status")).to_contain_text("已复电 2 / 4")
     expect(page.locator("#affected tr[data-user=T1]")).to_contain_text("2026-06-01 09:30")
@@ -75,7 +75,7 @@ def test_an_operator_restores_an_outage_in_steps_and_the_supervisor_sees_the_fee
     # 11:00: all the rest, then the event is closed.
     page.fill("#id_at", "2026-06-01T11:00")
     expect(page.locator("#id_all_remaining")).to_be_checked()
-    page.get_by_role("button", name="记录").click()
+    page.get_by_role("button", name="记录", exact=True).click()
     expect(page.locator("#event-status")).to_contain_text("已复电 4 / 4")
     expect(page.locator("#steps tbody tr")).to_have_count(2)
     expect(page.locator("#affected tr[data-user=H1]")).to_contain_text("2026-06-01 11:00")
