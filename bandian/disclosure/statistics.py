@@ -124,12 +124,6 @@ class Statistics:
     reliability_partial: bool = False
     left_out: list[str] = field(default_factory=list)
 
-    @property
-    def total(self) -> int | None:
-        counted = [c.count for c in self.classes if c.count is not None]
-        n = sum(counted)
-        return n if counted or n else None
-
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -266,17 +260,19 @@ def public_statistics(year: int, *, county: str | None = None, now: dt.datetime 
     The applications' figures (the expensive part: the compliance report of the year) are cached
     until an application of the year (and county) changes: another one energised, or an event
     recorded on one of them (the write path saves the application, moving its `updated_at`) —
-    not on every event anywhere, so a busy current year does not make past years recompute. The
+    not on every event anywhere, so a busy current year does not make past years recompute (that
+    check itself, an aggregate over the year's applications, runs only when an event was recorded
+    since the last request: `timeline_version`, one index lookup, keys it). The
     parallel approval items (cheap) follow every event (`timeline_version`); the reliability
     figures follow the interruptions and MV users, and for the current year the minute."""
     policy = active_policy()
     now = now or timezone.now()
     start, year_end = year_bounds(year)
     base = f"disclosure:statistics:v1:{policy.policy.name}:{year}:{county or '*'}"
-    classes = _cached(
-        f"{base}:applications:{energised_version(year, county)}", lambda: _applications(year, county, policy)
-    )
-    parallel = _cached(f"{base}:parallel:{timeline_version()}", lambda: _parallel(year, county, policy, now))
+    timeline = timeline_version()  # one index lookup; the aggregate below only when it moved
+    energised = _cached(f"{base}:energised:{timeline}", lambda: energised_version(year, county))
+    classes = _cached(f"{base}:applications:{energised}", lambda: _applications(year, county, policy))
+    parallel = _cached(f"{base}:parallel:{timeline}", lambda: _parallel(year, county, policy, now))
     minute = min(now, year_end).replace(second=0, microsecond=0)
     areas, partial_reliability = _cached(
         f"{base}:reliability:{minute.timestamp():.0f}:{grid_version()}", lambda: _reliability(year, county, now)
