@@ -410,7 +410,7 @@ def chain_event(app: Application, parts: ContentParts, received: str, values: tu
     the application's head. `build_event` makes the parts and calls it; so does the bulk
     import, with parts its workers made the same way (`prepare_history`)."""
     prev = app.head_hash or GENESIS
-    digest = parts_hash(parts, app.pk, prev, received)
+    digest = parts_hash(parts, values[0], prev, received)  # values[0]: the application's id
     app.event_count = values[1]
     app.head_hash = digest
     return (*values, prev, digest)
