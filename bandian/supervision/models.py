@@ -235,7 +235,7 @@ class Complaint(models.Model):
 
     class State(models.TextChoices):
         RECEIVED = "received", _("待决定是否受理")
-        ACCEPTED = "accepted", _("已受理")
+        ACCEPTED = "accepted", _("已受理，待答复")
         REJECTED = "rejected", _("不予受理")
         ANSWERED = "answered", _("已答复")
 
