@@ -131,7 +131,7 @@ def planned_create(request: HttpRequest, payload: PlannedIn) -> Reply[dict[str, 
 
 def _outage(user: User, reference: str) -> tuple[str, Any]:
     """The plan or event of this reference (its county), 404 when there is none."""
-    if not reference or len(reference) > 40:
+    if not reference or len(reference) > 40 or any(ord(c) < 32 or ord(c) == 127 for c in reference):
         raise Http404(_("没有这个停电编号"))
     plan = selectors.plan_by_reference(reference)
     event = selectors.event_by_reference(reference)

@@ -1,9 +1,9 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from bandian.outages import public_views
 
 app_name = "outages_public"
 urlpatterns = [
     path("", public_views.page, name="page"),
-    path("feed/<str:adcode>/", public_views.CountyFeed(), name="feed"),
+    re_path(r"^feed/(?P<adcode>[0-9]{6})/$", public_views.CountyFeed(), name="feed"),
 ]

@@ -70,7 +70,7 @@ def stamp_for(app: Application) -> Stamp:
 
 
 def _lock(app: Application) -> Application:
-    return Application.objects.select_for_update().select_related("county", "applicant").get(pk=app.pk)
+    return Application.objects.select_for_update(of=("self",)).select_related("county", "applicant").get(pk=app.pk)
 
 
 def _tell_applicant(app: Application, subject: str, body: str) -> None:
