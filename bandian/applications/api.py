@@ -49,17 +49,19 @@ ERRORS: dict[int, type[Schema]] = {
 }
 
 
-def _user(request: HttpRequest) -> User:
+def api_user(request: HttpRequest) -> User:
+    """The authenticated user of an API request (bearer token or session)."""
     user = request.auth  # type: ignore[attr-defined]
     assert isinstance(user, User)
     return user
 
 
-def _get(request: HttpRequest, no: str) -> Application:
+def api_application(request: HttpRequest, no: str) -> Application:
+    """The application `no` if the API caller may see it, else 404 (also for a malformed number)."""
     if not no or len(no) > 32 or "\x00" in no:
         raise Http404(_("没有找到该申请"))
     try:
-        return get_application_for_user(_user(request), no)
+        return get_application_for_user(api_user(request), no)
     except Http404:
         raise Http404(_("没有找到该申请")) from None
 
@@ -315,7 +317,7 @@ class QueuePageOut(Schema):
 @router.get("/", response={200: ApplicationPageOut, **ERRORS}, summary="Applications the caller may see")
 def application_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, Any]:
     """An applicant's own applications; staff: their county's; supervisors and admins: all. Newest first."""
-    apps = rules.visible_applications(_user(request)).order_by("-created_at", "-pk")
+    apps = rules.visible_applications(api_user(request)).order_by("-created_at", "-pk")
     if query.status:
         apps = apps.filter(status=query.status)
     policy = active_policy()
@@ -338,7 +340,7 @@ def _queue_flags(app: Application, policy: Policy, cal: WorkCalendar, now: dt.da
 @router.get("/queue", response={200: QueuePageOut, **ERRORS}, summary="Staff: the county's work queue")
 def queue(request: HttpRequest, query: Query[Page]) -> dict[str, Any]:
     """Open applications of the caller's county, the most urgent current step first."""
-    user = _user(request)
+    user = api_user(request)
     if not rules.has_work_queue(user):
         raise _refuse(_("只有县（市）供电营业人员有工作队列"))
     apps = (
@@ -361,7 +363,7 @@ def queue(request: HttpRequest, query: Query[Page]) -> dict[str, Any]:
 def application_create(request: HttpRequest, payload: schemas.ApplicationCreateIn) -> Reply[dict[str, Any]]:
     """An applicant applies for themselves (channel online, or api with a token); counter staff
     enter one for someone of their county (channel counter; name and phone required)."""
-    user = _user(request)
+    user = api_user(request)
     county = County.objects.filter(pk=payload.county).first()
     if county is None:
         raise ServiceError(_("未知的县市代码：%(c)s") % {"c": payload.county})
@@ -395,7 +397,7 @@ def application_create(request: HttpRequest, payload: schemas.ApplicationCreateI
 
 @router.get("/{no}", response={200: schemas.ApplicationDetailOut, **ERRORS}, summary="One application with clocks")
 def application_detail(request: HttpRequest, no: str) -> dict[str, Any]:
-    return _detail(_get(request, no))
+    return _detail(api_application(request, no))
 
 
 def _check_applicant(user: User, app: Application) -> None:
@@ -408,8 +410,8 @@ def document_upload(
     request: HttpRequest, no: str, kind: Form[schemas.DocumentKindIn], file: File[UploadedFile]
 ) -> Reply[dict[str, Any]]:
     """One of the documents the policy names for the class: PDF, JPEG or PNG (checked by content), ≤ 10 MB."""
-    user = _user(request)
-    app = _get(request, no)
+    user = api_user(request)
+    app = api_application(request, no)
     _check_applicant(user, app)
     doc = services.document_upload(application=app, kind=kind.kind, upload=file, actor=user)
     policy = active_policy()
@@ -429,8 +431,8 @@ def document_upload(
 @router.post("/{no}/submit", response={200: schemas.ApplicationDetailOut, **ERRORS}, summary="Submit")
 def application_submit(request: HttpRequest, no: str) -> dict[str, Any]:
     """Submits a draft with all its documents; the answer shows the 三零 decision and the rule."""
-    user = _user(request)
-    app = _get(request, no)
+    user = api_user(request)
+    app = api_application(request, no)
     _check_applicant(user, app)
     services.application_submit(application=app, actor=user)
     return _detail(get_application_for_user(user, no))
@@ -438,8 +440,8 @@ def application_submit(request: HttpRequest, no: str) -> dict[str, Any]:
 
 @router.post("/{no}/withdraw", response={200: schemas.ApplicationDetailOut, **ERRORS}, summary="Withdraw")
 def application_withdraw(request: HttpRequest, no: str, payload: schemas.WithdrawIn | None = None) -> dict[str, Any]:
-    user = _user(request)
-    app = _get(request, no)
+    user = api_user(request)
+    app = api_application(request, no)
     _check_applicant(user, app)
     services.application_withdraw(application=app, actor=user, note=payload.note if payload else "")
     return _detail(get_application_for_user(user, no))
@@ -457,8 +459,8 @@ def _check_handler(user: User, app: Application) -> None:
     "/{no}/complete-step", response={200: schemas.ActionOut, **ERRORS}, summary="Staff: complete the current step"
 )
 def stage_complete(request: HttpRequest, no: str, payload: schemas.StageCompleteIn) -> dict[str, Any]:
-    user = _user(request)
-    app = _get(request, no)
+    user = api_user(request)
+    app = api_application(request, no)
     _check_handler(user, app)
     app = services.stage_complete(
         application=app,
@@ -480,8 +482,8 @@ def stage_complete(request: HttpRequest, no: str, payload: schemas.StageComplete
 def application_pause(
     request: HttpRequest, no: str, payload: Form[schemas.PauseIn], evidence: File[UploadedFile | None] = None
 ) -> dict[str, Any]:
-    user = _user(request)
-    app = _get(request, no)
+    user = api_user(request)
+    app = api_application(request, no)
     _check_handler(user, app)
     app = services.application_pause(
         application=app,
@@ -497,8 +499,8 @@ def application_pause(
 
 @router.post("/{no}/resume", response={200: schemas.ActionOut, **ERRORS}, summary="Staff: resume after a pause")
 def application_resume(request: HttpRequest, no: str, payload: schemas.ResumeIn) -> dict[str, Any]:
-    user = _user(request)
-    app = _get(request, no)
+    user = api_user(request)
+    app = api_application(request, no)
     _check_handler(user, app)
     app = services.application_resume(
         application=app, actor=user, note=payload.note, device_at=payload.device_time, device_id=payload.device_id
@@ -508,8 +510,8 @@ def application_resume(request: HttpRequest, no: str, payload: schemas.ResumeIn)
 
 @router.post("/{no}/visit", response={200: schemas.ActionOut, **ERRORS}, summary="Staff: record an in-person visit")
 def visit_record(request: HttpRequest, no: str, payload: schemas.VisitIn) -> dict[str, Any]:
-    user = _user(request)
-    app = _get(request, no)
+    user = api_user(request)
+    app = api_application(request, no)
     if not rules.can_record_visit(user, app):
         raise _refuse(_("只有本县（市）的供电营业人员可以登记客户到场"))
     app = services.visit_record(
@@ -520,8 +522,8 @@ def visit_record(request: HttpRequest, no: str, payload: schemas.VisitIn) -> dic
 
 @router.post("/{no}/cancel", response={200: schemas.ActionOut, **ERRORS}, summary="Staff: cancel with a reason")
 def application_cancel(request: HttpRequest, no: str, payload: schemas.CancelIn) -> dict[str, Any]:
-    user = _user(request)
-    app = _get(request, no)
+    user = api_user(request)
+    app = api_application(request, no)
     _check_handler(user, app)
     app = services.application_cancel(application=app, actor=user, note=payload.reason)
     return _action_result(app)

@@ -16,11 +16,9 @@ from ninja.responses import Status as Reply
 from pydantic import Field
 
 from bandian.accounts.auth import api_auth
-from bandian.accounts.models import User
-from bandian.applications.models import Application
+from bandian.applications.api import api_application, api_user
 from bandian.applications.ratings import rules, selectors, services
 from bandian.applications.ratings.models import Level, Rating
-from bandian.applications.selectors import get_application_for_user
 from bandian.core.errors import ServiceError
 from bandian.core.limits import parse_year
 from bandian.core.schemas import ErrorOut
@@ -86,21 +84,6 @@ class FiguresOut(Schema):
     months: list[MonthOut]
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
-
-
-def _application(request: HttpRequest, no: str) -> Application:
-    if not no or len(no) > 32 or "\x00" in no:
-        raise Http404(_("没有找到该申请"))
-    try:
-        return get_application_for_user(_user(request), no)
-    except Http404:
-        raise Http404(_("没有找到该申请")) from None
-
-
 def _local(value: dt.datetime | None) -> dt.datetime | None:
     return value.astimezone(SHANGHAI) if value is not None else None
 
@@ -133,8 +116,8 @@ def rating_out(rating: Rating) -> dict[str, Any]:
     "/{no}/rating", response={201: RatingOut, **ERRORS}, summary="The applicant rates the ended application, once"
 )
 def rate(request: HttpRequest, no: str, payload: RatingIn) -> Reply:
-    user = _user(request)
-    app = _application(request, no)
+    user = api_user(request)
+    app = api_application(request, no)
     if not rules.can_rate(user, app):
         raise AuthorizationError(message=_("只有申请人本人可以评价；工作人员不能评价或修改评价"))
     rating = services.rating_submit(
@@ -150,8 +133,8 @@ def rate(request: HttpRequest, no: str, payload: RatingIn) -> Reply:
 
 @router.get("/{no}/rating", response={200: RatingOut, **ERRORS}, summary="The rating and its follow-up")
 def rating(request: HttpRequest, no: str) -> dict[str, Any]:
-    app = _application(request, no)
-    if not rules.can_see_rating(_user(request), app):
+    app = api_application(request, no)
+    if not rules.can_see_rating(api_user(request), app):
         raise AuthorizationError(message=_("没有权限"))
     found = selectors.rating_of(app)
     if found is None:

@@ -16,9 +16,7 @@ from ninja.responses import Status as Reply
 from pydantic import Field
 
 from bandian.accounts.auth import api_auth
-from bandian.accounts.models import User
-from bandian.applications.models import Application
-from bandian.applications.selectors import get_application_for_user
+from bandian.applications.api import api_application, api_user
 from bandian.applications.visits import rules, selectors, services
 from bandian.applications.visits.models import Booking, VisitSlot
 from bandian.core.schemas import ErrorOut
@@ -64,21 +62,6 @@ class BookingIn(Schema):
     slot: int = Field(ge=1, le=2**62)
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
-
-
-def _application(request: HttpRequest, no: str) -> Application:
-    if not no or len(no) > 32 or "\x00" in no:
-        raise Http404(_("没有找到该申请"))
-    try:
-        return get_application_for_user(_user(request), no)
-    except Http404:
-        raise Http404(_("没有找到该申请")) from None
-
-
 def slot_out(slot: VisitSlot) -> dict[str, Any]:
     return {
         "id": slot.pk,
@@ -103,8 +86,8 @@ def booking_out(booking: Booking) -> dict[str, Any]:
 
 @router.get("/{no}/visit-slots", response={200: SlotsOut, **ERRORS}, summary="High voltage: the visit slots to book")
 def visit_slots(request: HttpRequest, no: str) -> dict[str, Any]:
-    app = _application(request, no)
-    if not rules.can_see_slots(_user(request), app):
+    app = api_application(request, no)
+    if not rules.can_see_slots(api_user(request), app):
         raise AuthorizationError(message=_("没有权限"))
     booking = services.live_booking(app)
     offered = list(selectors.open_slots(app, now=timezone.now())[:200]) if rules.books_visits(app) else []
@@ -121,8 +104,8 @@ def visit_slots(request: HttpRequest, no: str) -> dict[str, Any]:
     summary="High voltage: book a visit slot, or move the booking to another",
 )
 def visit_book(request: HttpRequest, no: str, payload: BookingIn) -> Reply:
-    user = _user(request)
-    app = _application(request, no)
+    user = api_user(request)
+    app = api_application(request, no)
     if not rules.can_book(user, app):
         raise AuthorizationError(message=_("只有申请人可以预约上门"))
     slot = VisitSlot.objects.filter(pk=payload.slot).first()
@@ -135,8 +118,8 @@ def visit_book(request: HttpRequest, no: str, payload: BookingIn) -> Reply:
 
 @router.delete("/{no}/visit-booking", response={200: BookingOut, **ERRORS}, summary="High voltage: cancel the booking")
 def visit_cancel(request: HttpRequest, no: str) -> dict[str, Any]:
-    user = _user(request)
-    app = _application(request, no)
+    user = api_user(request)
+    app = api_application(request, no)
     if not rules.can_book(user, app):
         raise AuthorizationError(message=_("只有申请人可以取消预约"))
     return booking_out(services.visit_cancel(application=app, actor=user))
