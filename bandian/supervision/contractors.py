@@ -174,7 +174,9 @@ def declare_contractors(
 
 
 def declarations_of(application: Application) -> list[ContractorDeclaration]:
-    return list(application.contractor_declarations.select_related("contractor").order_by("role"))
+    return list(
+        ContractorDeclaration.objects.filter(application=application).select_related("contractor").order_by("role")
+    )
 
 
 def licence_problem(decl: ContractorDeclaration) -> str:
