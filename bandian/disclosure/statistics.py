@@ -10,11 +10,17 @@ Every figure comes from the code the supervisors read, not from a copy of it:
 - the departments' parallel approval: `permits.report.approvals_report(year, county=)`;
 - reliability per area class against its target: the reliability dashboard's engine
   (`reliability.selectors.dashboard` for the prefecture; `reliability.engine.compute` over the
-  county's users for a county), to date for the current year.
+  county's users for a county), to date for the current year;
+- service ratings: `applications.ratings.selectors.rating_summary` (the dashboard's);
+- outage notices: `outages.figures.cached_figures(year).summary(county)` (the dashboard's and the
+  supervisors' outage page's).
 
-No figure is published over fewer than `MIN_COUNT` applications (or permit items, or MV users):
-it is None, shown as "—". The whole is cached under a key that changes whenever any event is
-recorded (`timeline_version`), any interruption or MV user is added, or the policy changes.
+No figure is published over fewer than `MIN_COUNT` applications (or permit items, or MV users,
+or settled 差评; ratings: the policy's `ratings.min_published`): it is None, shown as "—". The
+outage notices' counts (planned outages, faults, unauthorised rationing) are of public events and
+always shown; their shares and means need `MIN_COUNT` outages or messages too. Each part is
+cached under a key that changes with what it reads (`public_statistics` says which), and with the
+policy.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import polars as pl
@@ -33,10 +39,12 @@ from django.utils import timezone
 from bandian.applications.compliance import ClassSummary, ReportRow, compliance_report, timeline_version
 from bandian.applications.models import Application
 from bandian.applications.payments.selectors import charged_by_application
+from bandian.applications.ratings.selectors import rating_summary, ratings_version
 from bandian.core.text import label
 from bandian.core.time import SHANGHAI, year_bounds
 from bandian.grid.enums import AREA_LABELS
 from bandian.grid.models import MVUser
+from bandian.outages.figures import cached_figures as cached_outage_figures
 from bandian.outages.models import Interruption
 from bandian.permits.report import approvals_report
 from bandian.policy.areas import AREA_CLASSES
@@ -108,6 +116,38 @@ class AreaReliability:
 
 
 @dataclass(frozen=True)
+class ServiceRatings:
+    """服务评价 (好差评) of the year: how many, the share of each level, the share that is not 差评,
+    and the 差评 called back and rectified within the policy's working days."""
+
+    published: bool
+    ratings: int | None
+    level_shares: dict[str, float | None]
+    satisfied_share: float | None
+    bad: int | None
+    bad_handled_in_time_share: float | None
+    follow_up_workdays: int
+
+
+@dataclass(frozen=True)
+class OutageNotices:
+    """停电信息发布: the year's planned outages announced the notice period ahead (7 days; temporary
+    maintenance 24 hours), the notices' delivery, fault restoration and unauthorised rationing."""
+
+    notice_days: int
+    temporary_notice_hours: int
+    planned: int
+    notified_in_time_share: float | None
+    mean_lead_hours: float | None
+    messages: int
+    delivered_within_minutes: int
+    delivered_within_share: float | None
+    faults: int
+    mean_restoration_hours: float | None
+    unauthorised_rationing: int
+
+
+@dataclass(frozen=True)
 class Statistics:
     year: int
     county: str | None
@@ -121,8 +161,9 @@ class Statistics:
     classes: list[ClassLine]
     parallel_approval: ParallelApproval
     reliability: list[AreaReliability]
+    service_ratings: ServiceRatings
+    outage_notices: OutageNotices
     reliability_partial: bool = False
-    left_out: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -257,14 +298,16 @@ def _cached(key: str, compute: Any) -> Any:
 def public_statistics(year: int, *, county: str | None = None, now: dt.datetime | None = None) -> Statistics:
     """The year's public figures (the current year: to `now`), cached while the data is unchanged.
 
-    The applications' figures (the expensive part: the compliance report of the year) are cached
-    until an application of the year (and county) changes: another one energised, or an event
-    recorded on one of them (the write path saves the application, moving its `updated_at`) —
-    not on every event anywhere, so a busy current year does not make past years recompute (that
-    check itself, an aggregate over the year's applications, runs only when an event was recorded
-    since the last request: `timeline_version`, one index lookup, keys it). The
-    parallel approval items (cheap) follow every event (`timeline_version`); the reliability
-    figures follow the interruptions and MV users, and for the current year the minute."""
+        The applications' figures (the expensive part: the compliance report of the year) are cached
+        until an application of the year (and county) changes: another one energised, or an event
+        recorded on one of them (the write path saves the application, moving its `updated_at`) —
+        not on every event anywhere, so a busy current year does not make past years recompute (that
+        check itself, an aggregate over the year's applications, runs only when an event was recorded
+        since the last request: `timeline_version`, one index lookup, keys it). The
+        parallel approval items (cheap) follow every event (`timeline_version`); the reliability
+        figures follow the interruptions and MV users, and for the current year the minute; the ratings
+    follow every rating and follow-up (`ratings_version`) and the minute (an open 差评 becomes late);
+    the outage notices follow `outages.figures.figures_version`."""
     policy = active_policy()
     now = now or timezone.now()
     start, year_end = year_bounds(year)
@@ -290,8 +333,49 @@ def public_statistics(year: int, *, county: str | None = None, now: dt.datetime 
         classes=classes,
         parallel_approval=parallel,
         reliability=areas,
+        service_ratings=_cached(
+            f"{base}:ratings:{minute.timestamp():.0f}:{ratings_version()}",
+            lambda: _ratings(year, county, policy, now),
+        ),
+        outage_notices=_outage_notices(year, county, policy),
         reliability_partial=partial_reliability,
-        left_out=["service_ratings", "outage_notices"],
+    )
+
+
+def _ratings(year: int, county: str | None, policy: Policy, now: dt.datetime) -> ServiceRatings:
+    found = rating_summary(year, county=county, now=now)
+    ok = found.ratings >= policy.ratings.min_published
+    settled = found.bad_decided >= MIN_COUNT
+    return ServiceRatings(
+        published=ok,
+        ratings=found.ratings if ok else None,
+        level_shares={lvl: (v if ok else None) for lvl, v in found.level_shares.items()},
+        satisfied_share=found.satisfied_share if ok else None,
+        bad=found.bad if ok else None,
+        bad_handled_in_time_share=found.bad_in_time_share if ok and settled else None,
+        follow_up_workdays=found.follow_up_workdays,
+    )
+
+
+def _outage_notices(year: int, county: str | None, policy: Policy) -> OutageNotices:
+    found = cached_outage_figures(year).summary(county)
+    rules = policy.outage_notices
+
+    def over(value: float | None, n: int) -> float | None:
+        return value if n >= MIN_COUNT else None
+
+    return OutageNotices(
+        notice_days=rules.planned_days,
+        temporary_notice_hours=rules.temporary_hours,
+        planned=found.planned,
+        notified_in_time_share=over(found.notified_in_time_share, found.planned),
+        mean_lead_hours=over(found.mean_lead_hours, found.planned),
+        messages=found.messages,
+        delivered_within_minutes=rules.delivered_within_minutes,
+        delivered_within_share=over(found.delivered_within_hour_share, found.messages),
+        faults=found.faults,
+        mean_restoration_hours=over(found.mean_restoration_hours, found.faults_restored),
+        unauthorised_rationing=found.unauthorised_rationing,
     )
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from openpyxl import Workbook
 
+from bandian.applications.ratings.models import BAD_LEVELS, Level
 from bandian.core.errors import ServiceError
 from bandian.disclosure import guide
 from bandian.disclosure.params import county_param, year_param
@@ -92,6 +93,39 @@ def table_rows(stats: Statistics) -> list[dict[str, Any]]:
              "limit": a.target_hours, "mean": a.saidi_hours, "p90": None,
              "within_limit_share": None if a.meets_target is None else float(a.meets_target)}
         )  # fmt: skip
+    r = stats.service_ratings
+    rows.append(
+        {"section": "service_ratings", "key": "satisfied", "name": _("评价满意（非差评）"), "count": r.ratings,
+         "limit": None, "mean": None, "p90": None, "within_limit_share": r.satisfied_share}
+    )  # fmt: skip
+    for level, share in r.level_shares.items():
+        rows.append(
+            {"section": "service_ratings", "key": level, "name": str(Level(level).label), "count": r.ratings,
+             "limit": None, "mean": None, "p90": None, "within_limit_share": share}
+        )  # fmt: skip
+    rows.append(
+        {"section": "service_ratings", "key": "bad_handled_in_time", "name": _("差评按期回访整改"), "count": r.bad,
+         "limit": r.follow_up_workdays, "mean": None, "p90": None, "within_limit_share": r.bad_handled_in_time_share}
+    )  # fmt: skip
+    o = stats.outage_notices
+    rows.append(
+        {"section": "outage_notices", "key": "planned_notified_in_time", "name": _("计划停电提前通知"),
+         "count": o.planned, "limit": f"{o.notice_days}d/{o.temporary_notice_hours}h", "mean": o.mean_lead_hours,
+         "p90": None, "within_limit_share": o.notified_in_time_share}
+    )  # fmt: skip
+    rows.append(
+        {"section": "outage_notices", "key": "delivered_in_time", "name": _("停电通知按时送达"), "count": o.messages,
+         "limit": f"{o.delivered_within_minutes}min", "mean": None, "p90": None,
+         "within_limit_share": o.delivered_within_share}
+    )  # fmt: skip
+    rows.append(
+        {"section": "outage_notices", "key": "faults", "name": _("故障停电"), "count": o.faults, "limit": None,
+         "mean": o.mean_restoration_hours, "p90": None, "within_limit_share": None}
+    )  # fmt: skip
+    rows.append(
+        {"section": "outage_notices", "key": "unauthorised_rationing", "name": _("违规拉闸限电"),
+         "count": o.unauthorised_rationing, "limit": 0, "mean": None, "p90": None, "within_limit_share": None}
+    )  # fmt: skip
     return rows
 
 
@@ -127,7 +161,14 @@ def _charts(stats: Statistics) -> dict[str, str]:
         )
         for a in stats.reliability
     ]
+    r = stats.service_ratings
+    rating_bars = [
+        Bar(label=str(Level(level).label), value=None if share is None else round(share * 100, 1), target=None,
+            verdict=_("差评") if level in BAD_LEVELS else "", met=None if share is None else level not in BAD_LEVELS)
+        for level, share in r.level_shares.items()
+    ]  # fmt: skip
     return {
+        "ratings": target_bars(rating_bars, title=_("服务评价各等级占比"), unit="%", target_label=""),
         "time": target_bars(time_bars, title=_("各类用户平均办电用时与时限"), unit=_("工作日"), target_label=_("时限")),
         "reliability": target_bars(
             area_bars, title=_("各类供电区域户均停电时间与目标"), unit=_("小时/户"), target_label=_("目标")

@@ -118,11 +118,12 @@ def target_bars(bars: Sequence[Bar], *, title: str, unit: str, target_label: str
             )
     out += marks + labels
     legend_y = height - 6
-    out.append(
-        f'<line x1="{left}" x2="{left + 24}" y1="{legend_y - 4}" y2="{legend_y - 4}" stroke="{TARGET}" '
-        'stroke-width="2" stroke-dasharray="6 3"/>'
-    )
-    out.append(f'<text x="{left + 30}" y="{legend_y}">{escape(target_label)}</text>')
+    if any(b.target is not None for b in bars):
+        out.append(
+            f'<line x1="{left}" x2="{left + 24}" y1="{legend_y - 4}" y2="{legend_y - 4}" stroke="{TARGET}" '
+            'stroke-width="2" stroke-dasharray="6 3"/>'
+        )
+        out.append(f'<text x="{left + 30}" y="{legend_y}">{escape(target_label)}</text>')
     if projection_label:
         lx = left + 140
         out.append(

@@ -5,9 +5,11 @@ link to what is behind it, and a monthly trend.
 The figures are the public statistics' (`disclosure.statistics.public_statistics`, itself the
 compliance report, the approvals report and the reliability engine), so the dashboard and the
 published figures can never disagree; a figure over fewer than five applications is not
-computed there and shows here as "no data". The dashboard adds what is not public: the outage
-notices' lead time and unauthorised rationing (`supervision.outages`), complaints, the
-rectification list and the annual plan.
+computed there and shows here as "no data". The ratings (`ratings.selectors.rating_summary`) and
+the outage notices (`outages.figures`: lead time, unauthorised rationing) are the same summaries
+the public statistics publish, read here without the public threshold, so a supervisor sees a
+county's three 差评. The dashboard adds what is not public: complaints, the rectification list,
+the contractors and the annual plan.
 
 A share target is met at or above the policy's `met_share`, at risk down to `at_risk_share`,
 missed below; a count target (e.g. zero-investment connections charged a fee) is met at zero.
@@ -23,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,11 +33,11 @@ from django.utils.translation import gettext as _
 from bandian.applications.compliance import ReportRow, compliance_report, timeline_version
 from bandian.applications.models import Application
 from bandian.applications.ratings import selectors as rating_selectors
-from bandian.applications.ratings.models import BAD_LEVELS, FollowUp, Rating
 from bandian.core.time import SHANGHAI, year_bounds
 from bandian.disclosure.statistics import Statistics, grid_version, public_statistics
-from bandian.notify.models import Message
-from bandian.outages.models import PlannedOutage
+from bandian.outages.figures import OutageFigures
+from bandian.outages.figures import cached_figures as outage_figures
+from bandian.outages.figures import figures_version as outage_figures_version
 from bandian.policy.loader import active_policy
 from bandian.supervision import annual, complaints, contractors
 from bandian.supervision.models import (
@@ -47,7 +49,6 @@ from bandian.supervision.models import (
     RectificationLog,
     Status,
 )
-from bandian.supervision.outages import OutageFigures, outage_figures
 
 MET, AT_RISK, MISSED, NO_DATA = "met", "at_risk", "missed", "no_data"
 CACHE_SECONDS = 600
@@ -245,39 +246,21 @@ def _reliability_targets(stats: Statistics, q: str, elapsed: float) -> list[Targ
     return out
 
 
-def _outage_figures(year: int, now: dt.datetime, key: str) -> OutageFigures:
-    """The outage figures of the year (shared by every county's dashboard), cached under `state_key`."""
-    key = f"supervision:outages:v1:{key}"
-    found = cache.get(key)
-    if found is None:
-        found = outage_figures(year)
-        cache.set(key, found, CACHE_SECONDS)
-    return found  # type: ignore[no-any-return]
-
-
 def _outage_targets(figures: OutageFigures, county: str | None, q: str) -> list[Target]:
-    rows = [m for m in figures.months if county is None or m["county"] == county]
-    planned: dict[int, int] = defaultdict(int)
-    in_time: dict[int, float] = defaultdict(float)
-    for m in rows:
-        share = m["notified_in_time_share"]
-        planned[m["month"]] += m["planned"]
-        in_time[m["month"]] += (share or 0) * m["planned"]
-    total = sum(planned.values())
-    share = round(sum(in_time.values()) / total, 4) if total else None
-    trend = [round(in_time[m] / planned[m], 4) if planned[m] else None for m in range(1, 13)]
+    summary = figures.summary(county)
+    share = summary.notified_in_time_share
     days = active_policy().outage_notices
-    rationed = sum(m["unauthorised_rationing"] for m in rows)
+    rationed = float(summary.unauthorised_rationing)
     link = _url("supervision:outages", q)
     return [
         Target(
             "outage_notice.in_time", "outage_notice", _("计划停电提前通知"), None,
             _("提前 %(d)s 天（临时检修 %(h)s 小时）") % {"d": days.planned_days, "h": days.temporary_hours},
-            share, "share", None, share_status(share), link, trend,
+            share, "share", None, share_status(share), link, summary.monthly_in_time_share,
         ),
         Target(
-            "outage_notice.rationing", "outage_notice", _("违规拉闸限电"), 0, _("0 起"), float(rationed), "count", 0,
-            count_status(float(rationed)), link, [],
+            "outage_notice.rationing", "outage_notice", _("违规拉闸限电"), 0, _("0 起"), rationed, "count", 0,
+            count_status(rationed), link, [],
         ),
     ]  # fmt: skip
 
@@ -316,25 +299,13 @@ def _complaint_targets(year: int, county: str | None, now: dt.datetime, q: str) 
 
 def _rating_targets(year: int, county: str | None, now: dt.datetime, q: str) -> list[Target]:
     """服务线上评价: the share of ratings that are not 差评, and the 差评 handled within the limit."""
-    start, end = year_bounds(year)
-    ratings = Rating.objects.filter(rated_at__gte=start, rated_at__lt=end)
-    if county:
-        ratings = ratings.filter(county_id=county)
-    months = [[0, 0] for _m in range(13)]
-    for rated_at, level in ratings.values_list("rated_at", "level"):
-        cell = months[rated_at.astimezone(SHANGHAI).month]
-        cell[0] += int(level not in BAD_LEVELS)
-        cell[1] += 1
-    total = sum(n for _g, n in months)
-    good = round(sum(g for g, _n in months) / total, 4) if total else None
-    bad = [b for b in rating_selectors.bad_ratings(county=county, year=year, now=now) if b.in_time is not None]
-    in_time = round(sum(1 for b in bad if b.in_time) / len(bad), 4) if bad else None
-    days = active_policy().ratings.follow_up_workdays
+    summary = rating_selectors.rating_summary(year, county=county, now=now)
+    good, in_time, days = summary.satisfied_share, summary.bad_in_time_share, summary.follow_up_workdays
     link = _url("ratings:bad", q)
     return [
         Target(
             "ratings.satisfied", "ratings", _("服务评价满意（非差评）"), None, _("不满意和非常不满意为差评"), good,
-            "share", None, share_status(good), link, [round(g / n, 4) if n else None for g, n in months[1:]],
+            "share", None, share_status(good), link, summary.monthly_satisfied_share,
         ),
         Target(
             "ratings.bad_in_time", "ratings", _("差评按期回访整改"), days, _("%(n)s 个工作日内") % {"n": days}, in_time,
@@ -400,13 +371,11 @@ def state_key(year: int, now: dt.datetime) -> str:
     parts = [
         timeline_version(),
         grid_version(),
-        str(PlannedOutage.objects.aggregate(n=Count("pk"), top=Max("pk"), late=Sum("late_changes"))),
-        str(Message.objects.aggregate(top=Max("pk"))["top"]),
+        outage_figures_version(),
         str(complaints_at),
         str(RectificationLog.objects.aggregate(top=Max("pk"))["top"]),
         str(AnnualPlan.objects.aggregate(top=Max("pk"))["top"]),
-        str(Rating.objects.aggregate(n=Count("pk"), at=Max("rated_at"))),
-        str(FollowUp.objects.aggregate(c=Max("callback_at"), h=Max("handled_at"))),
+        rating_selectors.ratings_version(),
         str(ContractorDeclaration.objects.aggregate(n=Count("pk"), at=Max("declared_at"))),
         str(Contractor.objects.aggregate(n=Count("pk"), at=Max("updated_at"))),
     ]
@@ -426,7 +395,7 @@ def dashboard(
     cache_key = f"supervision:dashboard:v1:{county or '*'}:{key}"
     found = cache.get(cache_key)
     if found is None:
-        found = _dashboard(year, county, now, _outage_figures(year, now, key))
+        found = _dashboard(year, county, now, outage_figures(year))
         cache.set(cache_key, found, CACHE_SECONDS)
     return found  # type: ignore[no-any-return]
 

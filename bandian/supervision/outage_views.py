@@ -1,5 +1,5 @@
 """The supervisors' outage-notice page and `GET /api/v1/supervision/outages?year=`: both read
-bandian.supervision.outages.outage_figures."""
+bandian.outages.figures.outage_figures."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from bandian.accounts.auth import api_auth
 from bandian.core import limits
 from bandian.core.schemas import ErrorOut
 from bandian.core.time import SHANGHAI
+from bandian.outages.figures import outage_figures
 from bandian.supervision import rules
-from bandian.supervision.outages import outage_figures
 
 
 @login_required

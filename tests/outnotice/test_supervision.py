@@ -13,7 +13,7 @@ from bandian.notify.models import Message
 from bandian.notify.services import receipt_record
 from bandian.notify.tasks import send_messages
 from bandian.outages import faults, planned
-from bandian.supervision.outages import outage_figures
+from bandian.outages.figures import outage_figures
 from tests.api.conftest import bearer
 from tests.conftest import client_for, make_user
 from tests.outnotice.conftest import at

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
 from bandian.applications.models import Application
@@ -129,3 +130,66 @@ def published_figures(year: int) -> list[MonthFigures]:
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class RatingSummary:
+    """A year's ratings for the prefecture or one county (by the Shanghai date of the rating): how
+    many, the share of each level, the share that is not 差评 (with its monthly trend), and the
+    差评 handled within the limit. The supervision dashboard and the public statistics both read it.
+
+    `bad_decided` counts the 差评 whose follow-up is settled: handled, or open past its due time
+    (not in time); one still open within its time is not counted yet."""
+
+    ratings: int
+    level_shares: dict[str, float | None]
+    satisfied: int
+    satisfied_share: float | None
+    monthly_satisfied_share: list[float | None]  # January to December
+    bad: int
+    bad_decided: int
+    bad_in_time: int
+    bad_in_time_share: float | None
+    follow_up_workdays: int
+
+
+def rating_summary(year: int, *, county: str | None = None, now: dt.datetime | None = None) -> RatingSummary:
+    start, end = year_bounds(year)
+    ratings = Rating.objects.filter(rated_at__gte=start, rated_at__lt=end)
+    if county:
+        ratings = ratings.filter(county_id=county)
+    months = [[0, 0] for _m in range(13)]
+    levels: dict[str, int] = dict.fromkeys(Level.values, 0)
+    for rated_at, level in ratings.values_list("rated_at", "level"):
+        cell = months[rated_at.astimezone(SHANGHAI).month]
+        cell[0] += int(level not in BAD_LEVELS)
+        cell[1] += 1
+        levels[level] = levels.get(level, 0) + 1
+    total = sum(n for _g, n in months)
+    good = sum(g for g, _n in months)
+    bad = bad_ratings(county=county, year=year, now=now)
+    decided = [b for b in bad if b.in_time is not None]
+    in_time = sum(1 for b in decided if b.in_time)
+
+    def share(part: int, whole: int) -> float | None:
+        return round(part / whole, 4) if whole else None
+
+    return RatingSummary(
+        ratings=total,
+        level_shares={lvl: share(n, total) for lvl, n in levels.items()},
+        satisfied=good,
+        satisfied_share=share(good, total),
+        monthly_satisfied_share=[share(g, n) for g, n in months[1:]],
+        bad=len(bad),
+        bad_decided=len(decided),
+        bad_in_time=in_time,
+        bad_in_time_share=share(in_time, len(decided)),
+        follow_up_workdays=active_policy().ratings.follow_up_workdays,
+    )
+
+
+def ratings_version() -> str:
+    """Changes whenever a rating figure could: a rating given, a follow-up called back or handled (a digest)."""
+    given = Rating.objects.aggregate(n=Count("pk"), at=Max("rated_at"))
+    followed = FollowUp.objects.aggregate(n=Count("pk"), c=Max("callback_at"), h=Max("handled_at"))
+    return hashlib.sha256(f"{sorted(given.items())}|{sorted(followed.items())}".encode()).hexdigest()[:32]

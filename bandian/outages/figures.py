@@ -1,4 +1,4 @@
-"""The supervisors' outage-notice figures, per county and month of a year (Asia/Shanghai):
+"""The outage-notice figures, per county and month of a year (Asia/Shanghai):
 
 - planned outages (not cancelled) starting that month, the share announced at least the notice
   period ahead (7 days; temporary maintenance 24 hours) and the mean notice lead time;
@@ -9,26 +9,31 @@
 - unauthorised rationing (bandian.outages.rationing): the users flagged, by the month it began.
 
 Also each planned outage against what happened (start, end, duration, lead time), and the flags.
-One computation for the page and `GET /api/v1/supervision/outages`.
+One computation for the supervisors' page, `GET /api/v1/supervision/outages`, the supervision
+dashboard and the public statistics (`OutageFigures.summary`: the year's totals from the exact
+counts, for the prefecture or one county).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.db.models import Max
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, Sum
 
 from bandian.accounts.models import County
 from bandian.core.time import SHANGHAI, year_bounds
 from bandian.notify.models import Message
 from bandian.outages import planned, rationing
 from bandian.outages.enums import OutageKind, PlanStatus
-from bandian.outages.models import OutageEvent, PlannedOutage, RestorationStep
+from bandian.outages.models import Interruption, OutageEvent, PlannedOutage, RestorationStep
 from bandian.policy.loader import active_policy
 
 EXTERNAL = (Message.Channel.SMS, Message.Channel.IM)
+CACHE_SECONDS = 600
 
 
 def _hours(delta: dt.timedelta) -> float:
@@ -98,12 +103,61 @@ class PlanLine:
         return str(PlanStatus(self.status).label)
 
 
+@dataclass(frozen=True)
+class NoticeSummary:
+    """A year's outage-notice figures for the prefecture or one county, summed from the exact counts
+    (never averaged from the months' rounded shares)."""
+
+    planned: int
+    notified_in_time: int
+    notified_in_time_share: float | None
+    mean_lead_hours: float | None
+    messages: int
+    delivered_within_hour: int
+    delivered_within_hour_share: float | None
+    failed: int
+    faults: int
+    faults_restored: int
+    mean_restoration_hours: float | None
+    unauthorised_rationing: int
+    monthly_in_time_share: list[float | None]  # January to December; None for a month with no plan
+
+
 @dataclass
 class OutageFigures:
     year: int
     months: list[dict[str, Any]]
     plans: list[PlanLine]
     flags: list[rationing.Flag]
+    rows: list[MonthRow] = field(default_factory=list)
+
+    def summary(self, county: str | None = None) -> NoticeSummary:
+        """The year's totals of every county, or of `county`."""
+        rows = [r for r in self.rows if county is None or r.county == county]
+        planned = sum(r.planned for r in rows)
+        in_time = sum(r.notified_in_time for r in rows)
+        messages = sum(r.messages for r in rows)
+        within = sum(r.delivered_within for r in rows)
+        restoration = [h for r in rows for h in r.restoration_hours]
+        by_month = [[0, 0] for _m in range(13)]
+        for r in rows:
+            by_month[r.month][0] += r.notified_in_time
+            by_month[r.month][1] += r.planned
+        return NoticeSummary(
+            planned=planned,
+            notified_in_time=in_time,
+            notified_in_time_share=_share(in_time, planned),
+            mean_lead_hours=_mean([h for r in rows for h in r.lead_hours]),
+            messages=messages,
+            delivered_within_hour=within,
+            delivered_within_hour_share=_share(within, messages),
+            failed=sum(r.failed for r in rows),
+            faults=sum(r.faults for r in rows),
+            faults_restored=len(restoration),
+            mean_restoration_hours=_mean(restoration),
+            unauthorised_rationing=sum(r.unauthorised_rationing for r in rows),
+            monthly_in_time_share=[_share(ok, n) for ok, n in by_month[1:]],
+        )
 
     def as_dict(self) -> dict[str, Any]:
         def local(value: Any) -> Any:
@@ -206,5 +260,39 @@ def outage_figures(year: int) -> OutageFigures:
     flags = rationing.unauthorised(start=start, end=end)
     for flag in flags:
         row(flag.county_id, flag.start).unauthorised_rationing += 1
-    months = [rows[k].as_dict() for k in sorted(rows)]
-    return OutageFigures(year=year, months=months, plans=plan_lines, flags=flags)
+    ordered = [rows[k] for k in sorted(rows)]
+    return OutageFigures(year=year, months=[r.as_dict() for r in ordered], plans=plan_lines, flags=flags, rows=ordered)
+
+
+def figures_version() -> str:
+    """Changes whenever an outage figure could: a planned outage added, changed or cancelled, an
+    outage event or restoration step recorded, an interruption written, a message queued or its
+    delivery settled (the pending messages are counted through the `notify_due` index); a digest. A change to
+    a plan also notifies its customers, so it moves the messages too."""
+    parts = [
+        PlannedOutage.objects.aggregate(
+            n=Count("pk"),
+            top=Max("pk"),
+            late=Sum("late_changes"),
+            moved=Max("start_announced_at"),
+            cancelled=Count("pk", filter=Q(status=PlanStatus.CANCELLED)),
+            happened=Count("event"),
+        ),
+        OutageEvent.objects.aggregate(n=Count("pk"), top=Max("pk"), closed=Max("closed_at")),
+        RestorationStep.objects.aggregate(top=Max("pk")),
+        Message.objects.aggregate(top=Max("pk")),
+        Message.objects.filter(status__in=(Message.Status.QUEUED, Message.Status.SENT)).aggregate(pending=Count("pk")),
+        Interruption.objects.aggregate(n=Count("pk"), top=Max("pk")),
+    ]
+    return hashlib.sha256("|".join(str(sorted(p.items())) for p in parts).encode()).hexdigest()[:32]
+
+
+def cached_figures(year: int) -> OutageFigures:
+    """`outage_figures(year)`, cached while `figures_version()` is unchanged (the supervision
+    dashboard and the public statistics share it)."""
+    key = f"outages:figures:v1:{year}:{figures_version()}"
+    found = cache.get(key)
+    if found is None:
+        found = outage_figures(year)
+        cache.set(key, found, CACHE_SECONDS)
+    return found  # type: ignore[no-any-return]
