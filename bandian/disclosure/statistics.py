@@ -26,6 +26,7 @@ policy.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -35,16 +36,19 @@ import polars as pl
 from django.core.cache import cache
 from django.db.models import Count, Max
 from django.utils import timezone
+from django_tasks import task
 
 from bandian.applications.compliance import ClassSummary, ReportRow, compliance_report, timeline_version
 from bandian.applications.models import Application
 from bandian.applications.payments.selectors import charged_by_application
 from bandian.applications.ratings.selectors import rating_summary, ratings_version
+from bandian.core.served import fresh_or_last
 from bandian.core.text import label
 from bandian.core.time import SHANGHAI, year_bounds
 from bandian.grid.enums import AREA_LABELS
 from bandian.grid.models import MVUser
 from bandian.outages.figures import cached_figures as cached_outage_figures
+from bandian.outages.figures import figures_version as outage_figures_version
 from bandian.outages.models import Interruption
 from bandian.permits.report import approvals_report
 from bandian.policy.areas import AREA_CLASSES
@@ -295,30 +299,72 @@ def _cached(key: str, compute: Any) -> Any:
     return found
 
 
-def public_statistics(year: int, *, county: str | None = None, now: dt.datetime | None = None) -> Statistics:
+def public_statistics(
+    year: int, *, county: str | None = None, now: dt.datetime | None = None, wait: bool = False
+) -> Statistics:
     """The year's public figures (the current year: to `now`), cached while the data is unchanged.
 
-        The applications' figures (the expensive part: the compliance report of the year) are cached
-        until an application of the year (and county) changes: another one energised, or an event
-        recorded on one of them (the write path saves the application, moving its `updated_at`) —
-        not on every event anywhere, so a busy current year does not make past years recompute (that
-        check itself, an aggregate over the year's applications, runs only when an event was recorded
-        since the last request: `timeline_version`, one index lookup, keys it). The
-        parallel approval items (cheap) follow every event (`timeline_version`); the reliability
-        figures follow the interruptions and MV users, and for the current year the minute; the ratings
-    follow every rating and follow-up (`ratings_version`) and the minute (an open 差评 becomes late);
-    the outage notices follow `outages.figures.figures_version`."""
+    Each part is cached under what it reads. The applications' figures (the expensive part: the
+    compliance report of the year) until an application of the year (and county) changes: another
+    one energised, or an event recorded on one of them (the write path saves the application,
+    moving its `updated_at`) — not on every event anywhere, so a busy current year does not make
+    past years recompute (that check itself, an aggregate over the year's applications, runs only
+    when an event was recorded since the last request: `timeline_version`, one index lookup, keys
+    it). The parallel approval items (cheap) follow every event (`timeline_version`); the
+    reliability figures the interruptions and MV users, and for the current year the minute; the
+    ratings every rating and follow-up (`ratings_version`) and the minute (an open 差评 becomes
+    late); the outage notices `outages.figures.figures_version`.
+
+    The whole is served by `core.served.fresh_or_last`: when something changed and a worker runs
+    the tasks, the reader gets the last figures (with their `generated_at`) while
+    `refresh_statistics` computes the new ones; `wait=True` (the task, the dashboard) computes now."""
     policy = active_policy()
     now = now or timezone.now()
-    start, year_end = year_bounds(year)
-    base = f"disclosure:statistics:v1:{policy.policy.name}:{year}:{county or '*'}"
+    _start, year_end = year_bounds(year)
+    base = f"disclosure:statistics:v2:{policy.policy.name}:{year}:{county or '*'}"
     timeline = timeline_version()  # one index lookup; the aggregate below only when it moved
-    energised = _cached(f"{base}:energised:{timeline}", lambda: energised_version(year, county))
-    classes = _cached(f"{base}:applications:{energised}", lambda: _applications(year, county, policy))
-    parallel = _cached(f"{base}:parallel:{timeline}", lambda: _parallel(year, county, policy, now))
-    minute = min(now, year_end).replace(second=0, microsecond=0)
+    keys = _Keys(
+        base=base,
+        timeline=timeline,
+        energised=_cached(f"{base}:energised:{timeline}", lambda: energised_version(year, county)),
+        minute=f"{min(now, year_end).replace(second=0, microsecond=0).timestamp():.0f}",
+        grid=grid_version(),
+        ratings=ratings_version(),
+        outages=outage_figures_version(),
+    )
+    version = hashlib.sha256(repr(keys).encode()).hexdigest()[:32]
+    return fresh_or_last(
+        f"{base}:whole",
+        version,
+        lambda: _statistics(year, county, policy, now, keys),
+        refresh=None if wait else lambda: refresh_statistics.enqueue(year, county),
+    )
+
+
+@task()
+def refresh_statistics(year: int, county: str | None) -> None:
+    """Compute the year's public figures now, for the readers served the last ones meanwhile."""
+    public_statistics(year, county=county, wait=True)
+
+
+@dataclass(frozen=True)
+class _Keys:
+    base: str
+    timeline: str
+    energised: str
+    minute: str
+    grid: str
+    ratings: str
+    outages: str
+
+
+def _statistics(year: int, county: str | None, policy: Policy, now: dt.datetime, keys: _Keys) -> Statistics:
+    start, year_end = year_bounds(year)
+    base = keys.base
+    classes = _cached(f"{base}:applications:{keys.energised}", lambda: _applications(year, county, policy))
+    parallel = _cached(f"{base}:parallel:{keys.timeline}", lambda: _parallel(year, county, policy, now))
     areas, partial_reliability = _cached(
-        f"{base}:reliability:{minute.timestamp():.0f}:{grid_version()}", lambda: _reliability(year, county, now)
+        f"{base}:reliability:{keys.minute}:{keys.grid}", lambda: _reliability(year, county, now)
     )
     return Statistics(
         year=year,
@@ -334,8 +380,7 @@ def public_statistics(year: int, *, county: str | None = None, now: dt.datetime 
         parallel_approval=parallel,
         reliability=areas,
         service_ratings=_cached(
-            f"{base}:ratings:{minute.timestamp():.0f}:{ratings_version()}",
-            lambda: _ratings(year, county, policy, now),
+            f"{base}:ratings:{keys.minute}:{keys.ratings}", lambda: _ratings(year, county, policy, now)
         ),
         outage_notices=_outage_notices(year, county, policy),
         reliability_partial=partial_reliability,

@@ -29,10 +29,12 @@ from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from bandian.applications.compliance import ReportRow, compliance_report, timeline_version
 from bandian.applications.models import Application
 from bandian.applications.ratings import selectors as rating_selectors
+from bandian.core.served import fresh_or_last
 from bandian.core.time import SHANGHAI, year_bounds
 from bandian.disclosure.statistics import Statistics, grid_version, public_statistics
 from bandian.outages.figures import OutageFigures
@@ -386,24 +388,37 @@ def state_key(year: int, now: dt.datetime) -> str:
 
 
 def dashboard(
-    year: int, *, county: str | None = None, now: dt.datetime | None = None, key: str | None = None
+    year: int,
+    *,
+    county: str | None = None,
+    now: dt.datetime | None = None,
+    key: str | None = None,
+    wait: bool = False,
 ) -> DashboardData:
     """Every target for the year (to date for the current year), for the prefecture or a county;
-    cached while nothing it reads changes (`state_key`)."""
+    cached while nothing it reads changes (`state_key`). Served by `core.served.fresh_or_last`:
+    after a change, with a worker, the last dashboard (with its `generated_at`) while
+    `refresh_dashboard` computes the new one; `wait=True` computes now."""
     now = now or timezone.now()
     key = key or state_key(year, now)
-    cache_key = f"supervision:dashboard:v1:{county or '*'}:{key}"
-    found = cache.get(cache_key)
-    if found is None:
-        found = _dashboard(year, county, now, outage_figures(year))
-        cache.set(cache_key, found, CACHE_SECONDS)
-    return found  # type: ignore[no-any-return]
+    return fresh_or_last(
+        f"supervision:dashboard:v2:{year}:{county or '*'}",
+        key,
+        lambda: _dashboard(year, county, now, outage_figures(year)),
+        refresh=None if wait else lambda: refresh_dashboard.enqueue(year, county),
+    )
+
+
+@task()
+def refresh_dashboard(year: int, county: str | None) -> None:
+    """Compute the dashboard now, for the readers served the last one meanwhile."""
+    dashboard(year, county=county, wait=True)
 
 
 def _dashboard(year: int, county: str | None, now: dt.datetime, outages: OutageFigures) -> DashboardData:
     start, end = year_bounds(year)
     policy = active_policy()
-    stats = public_statistics(year, county=county, now=now)
+    stats = public_statistics(year, county=county, now=now, wait=True)
     trends = _class_trends(year, county)
     q = f"year={year}" + (f"&county={county}" if county else "")
     elapsed = min(1.0, max(0.0, (min(now, end) - start) / (end - start)))
