@@ -131,6 +131,7 @@ class ServiceRatings:
     bad: int | None
     bad_handled_in_time_share: float | None
     follow_up_workdays: int
+    min_published: int
 
 
 @dataclass(frozen=True)
@@ -399,6 +400,7 @@ def _ratings(year: int, county: str | None, policy: Policy, now: dt.datetime) ->
         bad=found.bad if ok else None,
         bad_handled_in_time_share=found.bad_in_time_share if ok and settled else None,
         follow_up_workdays=found.follow_up_workdays,
+        min_published=policy.ratings.min_published,
     )
 
 

@@ -76,6 +76,10 @@ def test_fewer_than_five_ratings_are_not_published_but_supervisors_see_them(kail
     assert not public.published and public.ratings is None and public.satisfied_share is None
     assert all(v is None for v in public.level_shares.values())
     assert board()["ratings.satisfied"].value == round(1 / 3, 4)
+    with time_machine.travel(LATER, tick=False):
+        html = Client().get("/public/statistics/", {"year": 2026}).content.decode()
+    section = html.split('id="service-ratings"')[1].split("</section>")[0]
+    assert "<svg" not in section and "评价不足 5 件，不公布数值。" in section
 
 
 def test_a_new_rating_changes_the_published_figures_without_waiting(kaili, cm, pm):
