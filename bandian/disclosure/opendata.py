@@ -13,8 +13,10 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from bandian.applications.models import ChainAnchor, Event
+from bandian.applications.ratings.models import Rating
 from bandian.core.time import SHANGHAI
 from bandian.disclosure.capacity import grid_updated_at
+from bandian.outages.models import PlannedOutage
 from bandian.policy.loader import active_policy
 
 
@@ -38,6 +40,10 @@ def datasets(*, year: int) -> list[Dataset]:
     policy = active_policy()
     issued = dt.datetime.combine(policy.policy.issued, dt.time(), tzinfo=SHANGHAI)
     latest_event = Event.objects.aggregate(at=Max("received_at"))["at"]
+    latest_rating = Rating.objects.aggregate(at=Max("rated_at"))["at"]
+    latest_plan = PlannedOutage.objects.aggregate(at=Max("start_announced_at"))["at"]
+    statistics_changed = max((t for t in (latest_event, latest_rating, latest_plan) if t), default=None)
+    feed_county = next(iter(policy.counties), "522601")
     latest_anchor = ChainAnchor.objects.aggregate(at=Max("created_at"))["at"]
     return [
         Dataset(
@@ -79,9 +85,9 @@ def datasets(*, year: int) -> list[Dataset]:
         Dataset(
             "statistics",
             _("公开统计"),
-            _("按年份、县（市）的办电时间、环节、资料、零投资、审批和供电可靠性。"),
-            latest_event,
-            _("每有办电事件发生"),
+            _("按年份、县（市）的办电时间、环节、资料、零投资、审批、供电可靠性、服务评价和停电信息发布。"),
+            statistics_changed,
+            _("每有办电事件、评价或停电信息"),
             [
                 Download("HTML", f"/public/statistics/?year={year}"),
                 Download("JSON", f"/api/v1/public/statistics?year={year}"),
@@ -95,7 +101,22 @@ def datasets(*, year: int) -> list[Dataset]:
             _("计划停电、故障停电及其恢复进度。"),
             None,
             _("实时"),
-            [Download("HTML", "/public/outages/"), Download("JSON", "/api/v1/public/outages")],
+            [
+                Download("HTML", "/public/outages/"),
+                Download("JSON", "/api/v1/public/outages"),
+                Download("RSS", f"/public/outages/feed/{feed_county}/"),
+            ],
+        ),
+        Dataset(
+            "ratings",
+            _("服务评价结果"),
+            _("各县（市）按月的评价件数、各等级占比和差评按期整改情况；每县每月不足规定件数的不公布。"),
+            latest_rating,
+            _("每有评价或差评整改"),
+            [
+                Download("HTML", f"/public/ratings/?year={year}"),
+                Download("JSON", f"/api/v1/public/ratings?year={year}"),
+            ],
         ),
         Dataset(
             "anchors",

@@ -34,6 +34,7 @@ def _plan_figures() -> dict[str, Any]:
     return figures
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"plan": _plan_figures()})
 

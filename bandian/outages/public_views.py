@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 from ninja import Router
 
 from bandian.accounts.models import County
@@ -36,6 +37,7 @@ def _map(rows: list[public.PublicOutage], chosen: County | None) -> str:
     return county_map(styles, title=_("各县市停电信息"), legend=legend)
 
 
+@require_safe
 def page(request: HttpRequest) -> HttpResponse:
     params = {"county": request.GET.get("county"), "start": request.GET.get("from"), "end": request.GET.get("to")}
     try:

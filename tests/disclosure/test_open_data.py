@@ -18,11 +18,13 @@ def test_every_listed_download_answers_anyone_and_refuses_writes():
     urls = re.findall(r'<a href="([^"]+)"><code>', response.content.decode())
     assert {"/api/v1/public/guide", "/public/capacity.csv", "/api/v1/public/capacity", "/api/v1/policy"} <= set(urls)
     assert any(u.startswith("/public/statistics.xlsx?year=") for u in urls)
+    assert any(u.startswith("/api/v1/public/ratings?year=") for u in urls)
+    assert "/public/outages/feed/522601/" in urls
+    assert Client().post("/").status_code == 405  # the home page too
     for url in urls:
         answer = Client().get(url)
         assert answer.status_code == 200, url
-        if "/outages" not in url:  # the outage pages are the outages app's (issue 12)
-            assert Client().post(url).status_code in (405, 403), url
+        assert Client().post(url).status_code in (405, 403), url
     for url in ("/api/v1/public/guide", "/api/v1/public/capacity", "/api/v1/public/statistics"):
         body = Client().get(url).json()
         assert body["generated_at"] and body["policy"], url

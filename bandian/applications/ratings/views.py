@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from bandian.accounts.models import Role, User
 from bandian.accounts.rules import active_user, signed_in_user
@@ -209,6 +209,7 @@ def bad_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def public_figures(request: HttpRequest) -> HttpResponse:
     year, error = _year(request)
     policy = active_policy()
