@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Status(models.TextChoices):
@@ -42,17 +43,19 @@ class EventType(models.TextChoices):
     WITHDRAWN = "withdrawn", _("申请人撤回")
     CANCELLED = "cancelled", _("取消申请")
     # Customer service (issue 11): contracts, payment orders, the manager's site visit, the rating.
+    # Where the Chinese is also the heading or button of the app that makes the event (缴费
+    # "Payments", 退费 "Refund"), the label has its own context: an event says what happened.
     CONTRACT_SIGNED = "contract_signed", _("申请人签订供用电合同")
-    CONTRACT_SEALED = "contract_sealed", _("供电企业签章")
-    PAYMENT_ISSUED = "payment_issued", _("开具缴费通知单")
-    PAYMENT_PAID = "payment_paid", _("缴费")
+    CONTRACT_SEALED = "contract_sealed", pgettext_lazy("timeline event", "供电企业签章")
+    PAYMENT_ISSUED = "payment_issued", pgettext_lazy("timeline event", "开具缴费通知单")
+    PAYMENT_PAID = "payment_paid", pgettext_lazy("timeline event", "缴费")
     PAYMENT_CANCELLED = "payment_cancelled", _("撤销缴费通知单")
-    PAYMENT_REFUNDED = "payment_refunded", _("退费")
-    SITE_VISIT_BOOKED = "site_visit_booked", _("预约上门")
+    PAYMENT_REFUNDED = "payment_refunded", pgettext_lazy("timeline event", "退费")
+    SITE_VISIT_BOOKED = "site_visit_booked", pgettext_lazy("timeline event", "预约上门")
     SITE_VISIT_CHANGED = "site_visit_changed", _("改约上门")
     SITE_VISIT_CANCELLED = "site_visit_cancelled", _("取消上门预约")
     SITE_VISIT_CONFIRMED = "site_visit_confirmed", _("确认上门预约")
-    RATED = "rated", _("服务评价")
+    RATED = "rated", pgettext_lazy("timeline event", "服务评价")
 
 
 # Event types of the interchange format (requirements §5); the others are bandian's own.

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from bandian.core.text import label
 from bandian.policy.classes import CustomerClass
@@ -142,8 +143,13 @@ def _visits_text(visits_max: int | None) -> str:
 def _zero_investment(policy: Policy, today: dt.date) -> list[DatedRule]:
     out = []
     for rule in policy.zero_investment:
-        counties = "、".join(policy.counties[c] for c in rule.counties) or _("全州各县（市）")
-        area = {True: _("城区"), False: _("农村地区"), None: _("城区和农村地区")}[rule.urban]
+        # Words inside the sentence below (lower case in English), not the policy page's table cells.
+        counties = "、".join(policy.counties[c] for c in rule.counties) or pgettext("in a sentence", "全州各县（市）")
+        area = {
+            True: pgettext("in a sentence", "城区"),
+            False: pgettext("in a sentence", "农村地区"),
+            None: pgettext("in a sentence", "城区和农村地区"),
+        }[rule.urban]
         text = _(
             "%(name)s：%(counties)s的%(area)s，用电容量不超过 %(kw)s kW 的低压小微企业，自 %(from)s 起“零投资”接入。"
         ) % {

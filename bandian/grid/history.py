@@ -20,6 +20,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bandian.accounts.models import User
 from bandian.core.time import SHANGHAI
@@ -58,7 +59,7 @@ LABELS: dict[str | tuple[str, str], Any] = {
     ("outageevent", "kind"): _("停电类型"),
     "cause": _("停电原因"),
     "start": _("开始时间"),
-    "description": _("说明"),
+    "description": pgettext_lazy("description", "说明"),
     "affected_users": _("受影响的中压用户"),
     "closed_at": _("结束时间"),
     "entered_by": _("录入人"),

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bandian.accounts.models import County
 from bandian.core import limits
@@ -38,7 +39,10 @@ class EventForm(forms.Form):
     cause = forms.ChoiceField(label=_("停电原因"), choices=OutageCause.choices)
     start = forms.DateTimeField(label=_("停电开始时间"), widget=LOCAL_INPUT, validators=[limits.validate_date_in_range])
     description = forms.CharField(
-        label=_("说明"), required=False, max_length=limits.NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3})
+        label=pgettext_lazy("description", "说明"),
+        required=False,
+        max_length=limits.NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     area = forms.CharField(
         label=_("停电范围"), required=False, max_length=limits.SHORT_MAX,

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from bandian.core.limits import parse_year
 from bandian.core.time import SHANGHAI
@@ -51,7 +52,8 @@ def verdict(
     if target is None or meets is None:
         return _("无目标") if target is None else "—", None
     if not partial:
-        return (_("达标") if meets else _("未达标")), meets
+        # Lower case like the other verdicts here; elsewhere 达标 is a badge ("Met").
+        return (pgettext("verdict", "达标") if meets else pgettext("verdict", "未达标")), meets
     if not meets:
         return _("已超出全年目标"), False
     if projection is None:

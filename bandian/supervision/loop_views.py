@@ -17,7 +17,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from bandian.accounts.models import County
 from bandian.accounts.rules import signed_in_user
@@ -192,12 +192,12 @@ def rectification_detail(request: HttpRequest, no: str) -> HttpResponse:
 
 class PlanForm(forms.Form):
     year = forms.IntegerField(label=gettext_lazy("年度"), min_value=2000, max_value=2099)
-    title = forms.CharField(label=gettext_lazy("标题"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("document", "标题"), max_length=200)
     file = forms.FileField(label=gettext_lazy("文件（PDF）"))
 
 
 class InterimForm(forms.Form):
-    title = forms.CharField(label=gettext_lazy("标题"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("document", "标题"), max_length=200)
     text = forms.CharField(
         label=gettext_lazy("阶段性成效和突出问题"), widget=forms.Textarea(attrs={"rows": 5}), max_length=10000
     )
