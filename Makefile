@@ -23,9 +23,10 @@ install: $(STAMP) ## Create .venv and install the pinned dependencies
 
 # Debian packages. Running the application needs only the CJK font the permit PDFs embed (the
 # translations' .mo files are committed); the tests and benchmarks also need Chromium (browser
-# tests), gettext (compilemessages) and wrk (bench).
+# tests), gettext (compilemessages), poppler-utils (pdftoppm renders the sealed contract in its
+# test) and wrk (bench).
 RUNTIME_DEBS := fonts-wqy-zenhei
-TEST_DEBS := chromium gettext wrk
+TEST_DEBS := chromium gettext poppler-utils wrk
 # Installs the packages of $(1) that dpkg does not list as installed (nothing when all are there).
 define apt_install
 	@missing="$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done)"; \
@@ -39,7 +40,7 @@ endef
 runtime-deps: ## Install the Debian packages running the application needs: a CJK font (PDFs)
 	$(call apt_install,$(RUNTIME_DEBS))
 
-system-deps: runtime-deps ## Also the test/bench packages: Chromium (browser tests), gettext, wrk (bench)
+system-deps: runtime-deps ## Also the test/bench packages: Chromium (browser tests), gettext, poppler-utils, wrk (bench)
 	$(call apt_install,$(TEST_DEBS))
 
 run: install runtime-deps ## Migrate the SQLite database, load the demo data and serve on http://127.0.0.1:8000
