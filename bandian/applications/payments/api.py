@@ -1,7 +1,8 @@
 """The fee catalogue and payment orders in the API (mounted at /api/v1/ by bandian/api.py).
 
-`GET /public/fees` (no authentication), `GET` and `POST /applications/{no}/payment-orders`.
-An order refused for one of its items answers 400 with the item's code and why.
+`GET /public/fees` (no authentication), `GET` and `POST /applications/{no}/payment-orders`,
+`POST /applications/{no}/payment-orders/{order_no}/cancel` and `/refund`. An order refused for
+one of its items answers 400 with the item's code and why.
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ class OrderLineIn(Schema):
 class PaymentOrderIn(Schema):
     items: list[OrderLineIn] = Field(min_length=1, max_length=services.ITEMS_MAX)
     note: Text = Field("", max_length=limits.SHORT_MAX)
+
+
+class ReasonIn(Schema):
+    reason: Text = Field(min_length=1, max_length=limits.SHORT_MAX, description="why, shown to the applicant")
 
 
 class ItemRefusedOut(ErrorOut):
@@ -206,6 +211,48 @@ def payment_order_issue(request: HttpRequest, no: str, payload: PaymentOrderIn) 
     except services.ItemRefused as exc:
         return Reply(400, {"detail": str(exc), "item": exc.code, "reason": exc.reason})
     return Reply(201, order_out(order, app=app, user=user))
+
+
+def _order(app: Application, order_no: str) -> PaymentOrder:
+    """The application's order `order_no`, else 404 (also for a malformed number)."""
+    order = None
+    if order_no and len(order_no) <= 40 and "\x00" not in order_no:
+        order = PaymentOrder.objects.filter(application=app, no=order_no).first()
+    if order is None:
+        raise Http404(_("没有这张缴费通知单：%(o)s") % {"o": order_no[:40]})
+    return order
+
+
+@router.post(
+    "/applications/{no}/payment-orders/{order_no}/cancel",
+    auth=api_auth,
+    response={200: PaymentOrderOut, 400: ErrorOut, **ERRORS},
+    summary="Staff: cancel an order waiting for payment, with the reason (JSON `reason`)",
+)
+def payment_order_cancel(request: HttpRequest, no: str, order_no: str, payload: ReasonIn) -> dict[str, Any]:
+    """The county's customer managers and counter clerks, as on the application page. Only an
+    order waiting for payment (else 409); the applicant is told the reason."""
+    user, app = _get(request, no)
+    if not rules.can_issue(user, app):
+        raise AuthorizationError(message=_("只有本县（市）的客户经理或营业厅人员可以撤销缴费通知单"))
+    order = services.payment_order_cancel(order=_order(app, order_no), actor=user, reason=payload.reason)
+    return order_out(order, app=app, user=user)
+
+
+@router.post(
+    "/applications/{no}/payment-orders/{order_no}/refund",
+    auth=api_auth,
+    response={200: PaymentOrderOut, 400: ErrorOut, **ERRORS},
+    summary="Staff: refund a paid order in full through its provider, with the reason (JSON `reason`)",
+)
+def payment_order_refund(request: HttpRequest, no: str, order_no: str, payload: ReasonIn) -> dict[str, Any]:
+    """The county's customer managers and counter clerks, as on the application page. Only a
+    paid order (else 409), the whole amount, through the provider that took it."""
+    user, app = _get(request, no)
+    if not rules.can_issue(user, app):
+        raise AuthorizationError(message=_("只有本县（市）的客户经理或营业厅人员可以办理退费"))
+    order = services.payment_order_refund(order=_order(app, order_no), actor=user, reason=payload.reason)
+    return order_out(order, app=app, user=user)
 
 
 class ChargedOut(Schema):
