@@ -8,6 +8,7 @@ the rule (403), one service. Errors become JSON in bandian/api.py.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -19,13 +20,13 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from bandian.accounts.auth import api_auth
-from bandian.accounts.models import User
+from bandian.accounts.rules import AnyUser
+from bandian.applications.api import api_application, api_user
 from bandian.applications.contracts import rules, services
 from bandian.applications.contracts.models import Contract
 from bandian.applications.contracts.selectors import contract_status
 from bandian.applications.contracts.verify import verify_contract
 from bandian.applications.models import Application
-from bandian.applications.selectors import get_application_for_user
 from bandian.core.errors import ServiceError
 from bandian.core.schemas import ErrorOut
 from bandian.core.time import SHANGHAI
@@ -70,20 +71,10 @@ class VerificationOut(Schema):
     matches_record: bool
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
-
-
-def _get(request: HttpRequest, no: str, allowed: Any, refusal: str) -> Application:
-    if not no or len(no) > 32 or "\x00" in no:
-        raise Http404(_("没有找到该申请"))
-    try:
-        app = get_application_for_user(_user(request), no)
-    except Http404:
-        raise Http404(_("没有找到该申请")) from None
-    if not allowed(_user(request), app):
+def _get(request: HttpRequest, no: str, allowed: Callable[[AnyUser, Application], bool], refusal: str) -> Application:
+    """The application if the caller may see it (404) and `allowed` lets them act on it (403)."""
+    app = api_application(request, no)
+    if not allowed(api_user(request), app):
         raise AuthorizationError(message=refusal)
     return app
 
@@ -139,7 +130,7 @@ def contract_state(request: HttpRequest, no: str) -> dict[str, Any]:
 def contract_code(request: HttpRequest, no: str) -> dict[str, Any]:
     app = _get(request, no, rules.can_sign_online, _("只有申请人本人可以在线签订合同"))
     status = contract_status(app)
-    services.contract_code_send(application=app, actor=_user(request))
+    services.contract_code_send(application=app, actor=api_user(request))
     return _out(app, status.contract, status.stage)
 
 
@@ -151,7 +142,7 @@ def contract_code(request: HttpRequest, no: str) -> dict[str, Any]:
 def contract_sign(request: HttpRequest, no: str, payload: SignIn) -> dict[str, Any]:
     app = _get(request, no, rules.can_sign_online, _("只有申请人本人可以在线签订合同"))
     contract_status(app)  # drawn now if the step's drawing failed
-    services.contract_sign(application=app, code=payload.code, actor=_user(request))
+    services.contract_sign(application=app, code=payload.code, actor=api_user(request))
     status = contract_status(app)
     if status.contract is not None:
         status.contract.refresh_from_db()

@@ -20,10 +20,10 @@ from pydantic import AfterValidator, Field
 
 from bandian.accounts.auth import api_auth
 from bandian.accounts.models import User
+from bandian.applications.api import api_application, api_user
 from bandian.applications.models import Application
 from bandian.applications.payments import rules, selectors, services
 from bandian.applications.payments.models import OrderStatus, PaymentOrder
-from bandian.applications.selectors import get_application_for_user
 from bandian.core import limits
 from bandian.core.schemas import ErrorOut
 from bandian.core.time import SHANGHAI
@@ -168,17 +168,6 @@ def public_fees(request: HttpRequest) -> list[dict[str, Any]]:
     return [fee_out(item) for item in selectors.catalogue_in_force()]
 
 
-def _get(request: HttpRequest, no: str) -> tuple[User, Application]:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    if not no or len(no) > limits.NUMBER_MAX or "\x00" in no:
-        raise Http404(_("没有找到该申请"))
-    try:
-        return user, get_application_for_user(user, no)
-    except Http404:
-        raise Http404(_("没有找到该申请")) from None
-
-
 @router.get(
     "/applications/{no}/payment-orders",
     auth=api_auth,
@@ -186,7 +175,7 @@ def _get(request: HttpRequest, no: str) -> tuple[User, Application]:
     summary="An application's payment orders",
 )
 def payment_orders(request: HttpRequest, no: str) -> list[dict[str, Any]]:
-    user, app = _get(request, no)
+    user, app = api_user(request), api_application(request, no)
     if not rules.can_view_orders(user, app):
         raise AuthorizationError(message=_("没有权限查看缴费通知单"))
     return [order_out(o, app=app, user=user) for o in selectors.orders_of(app)]
@@ -202,7 +191,7 @@ def payment_order_issue(request: HttpRequest, no: str, payload: PaymentOrderIn) 
     """The county's customer managers and counter clerks, for an application in progress. Every
     item must be in the catalogue in force, for the application's class, and not inside the
     investment boundary of a zero-investment application: else 400 naming the item and why."""
-    user, app = _get(request, no)
+    user, app = api_user(request), api_application(request, no)
     if not rules.can_issue(user, app):
         raise AuthorizationError(message=_("只有本县（市）的客户经理或营业厅人员可以开具缴费通知单"))
     lines = [services.OrderLine(code=line.code, quantity=line.quantity) for line in payload.items]
@@ -232,7 +221,7 @@ def _order(app: Application, order_no: str) -> PaymentOrder:
 def payment_order_cancel(request: HttpRequest, no: str, order_no: str, payload: ReasonIn) -> dict[str, Any]:
     """The county's customer managers and counter clerks, as on the application page. Only an
     order waiting for payment (else 409); the applicant is told the reason."""
-    user, app = _get(request, no)
+    user, app = api_user(request), api_application(request, no)
     if not rules.can_issue(user, app):
         raise AuthorizationError(message=_("只有本县（市）的客户经理或营业厅人员可以撤销缴费通知单"))
     order = services.payment_order_cancel(order=_order(app, order_no), actor=user, reason=payload.reason)
@@ -248,7 +237,7 @@ def payment_order_cancel(request: HttpRequest, no: str, order_no: str, payload: 
 def payment_order_refund(request: HttpRequest, no: str, order_no: str, payload: ReasonIn) -> dict[str, Any]:
     """The county's customer managers and counter clerks, as on the application page. Only a
     paid order (else 409), the whole amount, through the provider that took it."""
-    user, app = _get(request, no)
+    user, app = api_user(request), api_application(request, no)
     if not rules.can_issue(user, app):
         raise AuthorizationError(message=_("只有本县（市）的客户经理或营业厅人员可以办理退费"))
     order = services.payment_order_refund(order=_order(app, order_no), actor=user, reason=payload.reason)
