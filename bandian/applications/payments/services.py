@@ -195,6 +195,40 @@ def _lock_order(order: PaymentOrder) -> PaymentOrder:
     return PaymentOrder.objects.select_for_update().select_related("application").get(pk=order.pk)
 
 
+def _record_change(
+    locked: PaymentOrder,
+    *,
+    status: OrderStatus,
+    fields: dict[str, object],
+    event: EventType,
+    actor: User | None,
+    at: dt.datetime,
+    note: str = "",
+    data: dict[str, str] | None = None,
+    tell: tuple[str, str],
+    notify_people: bool,
+) -> PaymentOrder:
+    """The end of every change of an order, under its lock once its checks passed: set its
+    `status` and `fields`, record `event` on the application's timeline (the order's number and
+    amount, and `data`) and tell the applicant `tell` (subject, body)."""
+    locked.status = status
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=["status", *fields])
+    record_event(
+        locked.application,
+        event,
+        actor=actor,
+        at=at,
+        note=note,
+        data={"order": locked.no, "amount": str(locked.amount), **(data or {})},
+        notify_people=False,
+    )
+    if notify_people:
+        _tell_applicant(locked, *tell)
+    return locked
+
+
 def payment_order_pay(
     *,
     order: PaymentOrder,
@@ -206,6 +240,7 @@ def payment_order_pay(
 ) -> PaymentOrder:
     """A provider took the money. Paying again with the same transaction changes nothing."""
     when = at or timezone.now()
+    ref = transaction_ref[:64]
     with transaction.atomic():
         locked = _lock_order(order)
         if locked.status == OrderStatus.PAID and locked.provider == provider and locked.provider_ref == transaction_ref:
@@ -221,31 +256,19 @@ def payment_order_pay(
             )
         if not transaction_ref:
             raise ServiceError(_("缺少支付机构的交易号"))
-        if PaymentOrder.objects.filter(provider=provider, provider_ref=transaction_ref[:64]).exists():
-            raise ServiceError(_("交易号 %(t)s 已用于另一张缴费通知单") % {"t": transaction_ref[:64]})
-        locked.status = OrderStatus.PAID
-        locked.provider = provider
-        locked.provider_ref = transaction_ref[:64]
-        locked.paid_at = when
-        locked.save(update_fields=["status", "provider", "provider_ref", "paid_at"])
-        record_event(
-            locked.application,
-            EventType.PAYMENT_PAID,
+        if PaymentOrder.objects.filter(provider=provider, provider_ref=ref).exists():
+            raise ServiceError(_("交易号 %(t)s 已用于另一张缴费通知单") % {"t": ref})
+        return _record_change(
+            locked,
+            status=OrderStatus.PAID,
+            fields={"provider": provider, "provider_ref": ref, "paid_at": when},
+            event=EventType.PAYMENT_PAID,
             actor=None,
             at=when,
-            data={
-                "order": locked.no,
-                "amount": str(locked.amount),
-                "provider": provider,
-                "transaction": locked.provider_ref,
-            },
-            notify_people=False,
+            data={"provider": provider, "transaction": ref},
+            tell=(_("缴费成功"), _("已收到缴费 %(a)s 元（%(o)s）。") % {"a": locked.amount, "o": locked.no}),
+            notify_people=notify_people,
         )
-        if notify_people:
-            _tell_applicant(
-                locked, _("缴费成功"), _("已收到缴费 %(a)s 元（%(o)s）。") % {"a": locked.amount, "o": locked.no}
-            )
-    return locked
 
 
 def payment_order_cancel(
@@ -268,25 +291,17 @@ def payment_order_cancel(
                 _("缴费通知单 %(o)s 的状态是“%(s)s”，只能撤销待缴费的通知单")
                 % {"o": locked.no, "s": OrderStatus(locked.status).label}
             )
-        locked.status = OrderStatus.CANCELLED
-        locked.cancelled_at = when
-        locked.cancelled_by = actor
-        locked.reason = reason[:200]
-        locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "reason"])
-        record_event(
-            locked.application,
-            EventType.PAYMENT_CANCELLED,
+        return _record_change(
+            locked,
+            status=OrderStatus.CANCELLED,
+            fields={"cancelled_at": when, "cancelled_by": actor, "reason": reason[:200]},
+            event=EventType.PAYMENT_CANCELLED,
             actor=actor,
             at=when,
             note=reason,
-            data={"order": locked.no, "amount": str(locked.amount)},
-            notify_people=False,
+            tell=(_("缴费通知单已撤销"), _("缴费通知单 %(o)s 已撤销：%(r)s") % {"o": locked.no, "r": reason}),
+            notify_people=notify_people,
         )
-        if notify_people:
-            _tell_applicant(
-                locked, _("缴费通知单已撤销"), _("缴费通知单 %(o)s 已撤销：%(r)s") % {"o": locked.no, "r": reason}
-            )
-    return locked
 
 
 def payment_order_refund(
@@ -309,34 +324,22 @@ def payment_order_refund(
                 _("缴费通知单 %(o)s 的状态是“%(s)s”，只能为已缴费的通知单退费")
                 % {"o": locked.no, "s": OrderStatus(locked.status).label}
             )
-        result = get_provider(locked.provider).refund(locked)
-        locked.status = OrderStatus.REFUNDED
-        locked.refunded_at = when
-        locked.refunded_by = actor
-        locked.refund_ref = result.reference[:64]
-        locked.reason = reason[:200]
-        locked.save(update_fields=["status", "refunded_at", "refunded_by", "refund_ref", "reason"])
-        record_event(
-            locked.application,
-            EventType.PAYMENT_REFUNDED,
+        refund = get_provider(locked.provider).refund(locked).reference[:64]
+        return _record_change(
+            locked,
+            status=OrderStatus.REFUNDED,
+            fields={"refunded_at": when, "refunded_by": actor, "refund_ref": refund, "reason": reason[:200]},
+            event=EventType.PAYMENT_REFUNDED,
             actor=actor,
             at=when,
             note=reason,
-            data={
-                "order": locked.no,
-                "amount": str(locked.amount),
-                "provider": locked.provider,
-                "refund": locked.refund_ref,
-            },
-            notify_people=False,
-        )
-        if notify_people:
-            _tell_applicant(
-                locked,
+            data={"provider": locked.provider, "refund": refund},
+            tell=(
                 _("退费"),
                 _("缴费通知单 %(o)s 的 %(a)s 元已退回：%(r)s") % {"o": locked.no, "a": locked.amount, "r": reason},
-            )
-    return locked
+            ),
+            notify_people=notify_people,
+        )
 
 
 def notice_receive(*, provider: str, notice: Notice, nonce: str, at: dt.datetime | None = None) -> PaymentOrder:
