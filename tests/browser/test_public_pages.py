@@ -62,6 +62,14 @@ def test_every_public_page_fits_the_screen_without_login(new_page, live_server, 
     page.goto(f"{live_server.url}/public/statistics/")
     expect(page.locator("#handling-time svg")).to_be_visible()
     expect(page.locator("#reliability svg")).to_be_visible()
+    for section in ("#service-ratings", "#outage-notices"):
+        expect(page.locator(section)).to_be_visible()
+        expect(page.locator(section)).to_contain_text("—")  # nothing rated or planned: no figure
+    for path, heading in (("/public/ratings/", "服务评价公示"), ("/public/outages/", "停电信息")):
+        page.goto(f"{live_server.url}{path}")
+        expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, (path, viewport, overflow)
 
 
 def test_the_guide_prints_without_the_navigation(new_page, live_server):
