@@ -19,6 +19,7 @@ from bandian.core.errors import ServiceError
 from bandian.core.time import SHANGHAI
 from bandian.policy.loader import active_policy
 from bandian.supervision import annual, complaints, contractors, rules
+from bandian.supervision.dashboard import FIRST_YEAR as DASHBOARD_FIRST_YEAR
 from bandian.supervision.dashboard import dashboard
 from bandian.supervision.models import Source
 from bandian.supervision.models import Status as RectificationStatus
@@ -253,6 +254,9 @@ def dashboard_api(request: HttpRequest, query: Query[DashboardQuery]) -> dict[st
     """Every target against its limit (met / at_risk / missed / no_data), for the prefecture or a county."""
     if not rules.can_view_compliance(request.auth):  # type: ignore[attr-defined]
         raise PermissionDenied(_("只有监管人员和系统管理员可以查看"))
+    this_year = timezone.now().astimezone(SHANGHAI).year
+    if query.year not in range(DASHBOARD_FIRST_YEAR, this_year + 1):  # as the page: a year not begun has no figures
+        raise ServiceError(str(limits.YEAR_MESSAGE % {"a": DASHBOARD_FIRST_YEAR, "b": this_year}))
     if query.county is not None and query.county not in active_policy().counties:
         raise ServiceError(_("未知的县（市）：%(c)s") % {"c": query.county})
     board = dashboard(query.year, county=query.county)

@@ -55,6 +55,9 @@ from bandian.supervision.models import (
 MET, AT_RISK, MISSED, NO_DATA = "met", "at_risk", "missed", "no_data"
 CACHE_SECONDS = 600
 
+# The plan's first year: the dashboard (page and API) shows it to the current year, no other.
+FIRST_YEAR = 2021
+
 
 @dataclass(frozen=True)
 class Target:

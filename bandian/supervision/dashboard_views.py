@@ -21,6 +21,7 @@ from bandian.policy.loader import active_policy
 from bandian.supervision import rules
 from bandian.supervision.dashboard import (
     AT_RISK,
+    FIRST_YEAR,
     MET,
     MISSED,
     NO_DATA,
@@ -29,8 +30,6 @@ from bandian.supervision.dashboard import (
     county_overview,
     dashboard,
 )
-
-FIRST_YEAR = 2021
 
 
 def status_label(status: str) -> str:
