@@ -5,18 +5,28 @@ Every error is JSON `{"detail": "<message>"}` with its status code:
 404 not found or not visible, 409 refused because of the application's current state,
 422 input that does not match the schema, 429 too many failed attempts, 503 the calendar or the
 policy holds no rule for the date asked about. No input is meant to produce a 500; the last
-handler still answers one in JSON (and logs it) should a bug slip through.
+handler still answers one in JSON (and logs it) should a bug slip through. A method a path does
+not take is a 405 in the same shape, with `Allow` (`method_not_allowed`).
+
+Each operation declares those answers (`bandian.core.schemas.ERRORS` and `errors()`), so the
+OpenAPI document says what it really answers; the one answer no operation can declare for itself,
+414 from the web server for a request line it will not read, is added to every operation here
+(`BandianAPI.get_openapi_schema`).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
+from django.urls import URLPattern
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -41,7 +51,51 @@ from bandian.supervision.outage_views import router as supervision_outages_route
 
 logger = logging.getLogger("bandian.api")
 
-api = NinjaAPI(title="bandian API", version="1", urls_namespace="api")
+# gunicorn's limit_request_line (its default, which docs/operations.md §2 keeps): a longer request
+# line is refused by gunicorn itself, as HTML, before bandian sees it.
+REQUEST_LINE_MAX = 4094
+URI_TOO_LONG = {
+    "description": (
+        f"URI Too Long: the request line (method, path and query) is over {REQUEST_LINE_MAX:,} bytes; "
+        "refused by the web server before bandian, as an HTML page"
+    ),
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
+
+
+class BandianAPI(NinjaAPI):
+    """The API, with the answers that are the same for every operation."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("responses", {})["UriTooLong"] = URI_TOO_LONG
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                operation["responses"].setdefault(414, {"$ref": "#/components/responses/UriTooLong"})
+        return schema
+
+    @property
+    def urls(self) -> tuple[list[Any], str, str]:
+        """ninja's URL patterns, their 405 (a method the path does not take) in JSON."""
+        patterns, app_name, namespace = super().urls
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _json_405(pattern.callback)
+        return patterns, app_name, namespace
+
+
+def _json_405(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405:
+            return method_not_allowed(request, sorted(m.strip() for m in response.get("Allow", "").split(",")))
+        return response
+
+    return wrapped
+
+
+api = BandianAPI(title="bandian API", version="1", urls_namespace="api")
 api.add_router("/policy", policy_router, tags=["policy"])
 api.add_router("/accounts", accounts_router, tags=["accounts"])
 api.add_router("/applications", applications_router, tags=["applications"])
@@ -63,6 +117,15 @@ api.add_router("/", payments_router, tags=["payments"])
 
 def _error(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:
     return api.create_response(request, {"detail": detail, **extra}, status=status)
+
+
+def method_not_allowed(request: HttpRequest, allowed: list[str]) -> HttpResponse:
+    """405 for a method the path does not take, JSON like every other error, with `Allow`."""
+    allow = ", ".join(m for m in allowed if m)
+    detail = _("不支持 %(method)s 请求，请使用 %(allowed)s") % {"method": request.method, "allowed": allow}
+    response = _error(request, 405, detail)
+    response["Allow"] = allow
+    return response
 
 
 @api.exception_handler(ServiceError)
@@ -143,17 +206,18 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     return response
 
 
+@csrf_exempt  # as ninja's views: it reads no session and writes nothing, so another method gets its 405
 def progress_query(request: HttpRequest) -> HttpResponse:
     """GET /api/v1/applications/progress, served ahead of ninja's own route (bandian/urls.py).
 
     The same function as the documented operation, with the same exception handlers, so the
     same answers; what it skips is ninja's work per request (a temporary response, the checks an
-    operation without auth or parameters does not need), about 0.07 ms of CPU a request.
+    operation without auth or parameters does not need), about 0.07 ms of CPU a request. Any
+    other method is a JSON 405, as on ninja's routes (without the exemption, Django's CSRF check
+    answered an HTML 403 first).
     """
     if request.method != "GET":
-        response = HttpResponse("Method not allowed", status=405)
-        response["Allow"] = "GET"
-        return response
+        return method_not_allowed(request, ["GET"])
     try:
         return applications_api.progress(request)
     except Exception as exc:  # each goes to its handler, as inside ninja

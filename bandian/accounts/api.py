@@ -9,7 +9,7 @@ from ninja import Router, Schema
 
 from bandian.accounts.auth import api_auth
 from bandian.accounts.models import Role, User
-from bandian.core.schemas import ErrorOut
+from bandian.core.schemas import errors
 
 router = Router(auth=api_auth)
 
@@ -24,7 +24,7 @@ class MeOut(Schema):
     auth: str
 
 
-@router.get("/me", response={200: MeOut, 401: ErrorOut}, summary="The signed-in user or the token's owner")
+@router.get("/me", response={200: MeOut, **errors(401)}, summary="The signed-in user or the token's owner")
 def me(request: HttpRequest) -> dict[str, Any]:
     user = request.auth  # type: ignore[attr-defined]
     assert isinstance(user, User)

@@ -29,7 +29,7 @@ from bandian.applications.enums import Channel, EventType, Status
 from bandian.applications.models import Application
 from bandian.applications.selectors import get_application_for_user, urgency
 from bandian.core.errors import NotYourCounty, ServiceError
-from bandian.core.schemas import ErrorOut
+from bandian.core.schemas import ERRORS, READ_ERRORS, errors
 from bandian.core.time import SHANGHAI
 from bandian.policy.classes import CustomerClass
 from bandian.policy.loader import active_policy
@@ -38,15 +38,6 @@ from bandian.workdays.calendar import WorkCalendar
 from bandian.workdays.selectors import get_calendar
 
 router = Router(auth=api_auth)
-
-ERRORS: dict[int, type[Schema]] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
 
 
 def api_user(request: HttpRequest) -> User:
@@ -272,7 +263,7 @@ def _progress_params(request: HttpRequest) -> tuple[str, str]:
 @router.get(
     "/progress",
     auth=None,
-    response={200: schemas.ProgressOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={200: schemas.ProgressOut, **errors(404, 422, 429)},
     summary="Public progress query (no login)",
     openapi_extra={"parameters": PROGRESS_PARAMETERS},
 )
@@ -314,7 +305,7 @@ class QueuePageOut(Schema):
     items: list[schemas.QueueItemOut]
 
 
-@router.get("/", response={200: ApplicationPageOut, **ERRORS}, summary="Applications the caller may see")
+@router.get("/", response={200: ApplicationPageOut, **errors(401, 422)}, summary="Applications the caller may see")
 def application_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, Any]:
     """An applicant's own applications; staff: their county's; supervisors and admins: all. Newest first."""
     apps = rules.visible_applications(api_user(request)).order_by("-created_at", "-pk")
@@ -337,7 +328,7 @@ def _queue_flags(app: Application, policy: Policy, cal: WorkCalendar, now: dt.da
     }
 
 
-@router.get("/queue", response={200: QueuePageOut, **ERRORS}, summary="Staff: the county's work queue")
+@router.get("/queue", response={200: QueuePageOut, **errors(401, 403, 422)}, summary="Staff: the county's work queue")
 def queue(request: HttpRequest, query: Query[Page]) -> dict[str, Any]:
     """Open applications of the caller's county, the most urgent current step first."""
     user = api_user(request)
@@ -395,7 +386,7 @@ def application_create(request: HttpRequest, payload: schemas.ApplicationCreateI
     return Reply(201, _detail(get_application_for_user(user, app.no)))
 
 
-@router.get("/{no}", response={200: schemas.ApplicationDetailOut, **ERRORS}, summary="One application with clocks")
+@router.get("/{no}", response={200: schemas.ApplicationDetailOut, **READ_ERRORS}, summary="One application with clocks")
 def application_detail(request: HttpRequest, no: str) -> dict[str, Any]:
     return _detail(api_application(request, no))
 

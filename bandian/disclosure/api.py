@@ -9,11 +9,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
 
+from bandian.core.schemas import COUNTY_PARAMETER, errors, query_parameter
 from bandian.disclosure import capacity, guide
 from bandian.disclosure.params import county_param, only
 from bandian.disclosure.selectors import public_anchors
 from bandian.disclosure.statistics import public_statistics
-from bandian.disclosure.statistics_views import read_query
+from bandian.disclosure.statistics_views import FIRST_YEAR, read_query
 from bandian.policy.loader import active_policy
 
 router = Router()
@@ -39,7 +40,13 @@ def anchors(request: HttpRequest) -> list[AnchorOut]:
     return [AnchorOut.model_validate(anchor, from_attributes=True) for anchor in public_anchors()]
 
 
-@router.get("/guide", auth=None, url_name="public_guide", summary="The service guide of every customer class")
+@router.get(
+    "/guide",
+    auth=None,
+    response=dict[str, Any],
+    url_name="public_guide",
+    summary="The service guide of every customer class",
+)
 def service_guide(request: HttpRequest) -> dict[str, Any]:
     """The service guide (办事指南) from the policy in force: per customer class who it is for,
     the steps with their limits (every dated limit, with `state` in_force / upcoming / ended on
@@ -60,7 +67,14 @@ def _line(line: capacity.Line) -> dict[str, Any]:
     }
 
 
-@router.get("/capacity", auth=None, url_name="public_capacity", summary="Grid access capacity (接入能力)")
+@router.get(
+    "/capacity",
+    auth=None,
+    response={200: dict[str, Any], **errors(400)},
+    openapi_extra={"parameters": [COUNTY_PARAMETER]},
+    url_name="public_capacity",
+    summary="Grid access capacity (接入能力)",
+)
 def access_capacity(request: HttpRequest) -> dict[str, Any]:
     """Each county's access capacity (`?county=` an adcode: only that county): its headroom and
     status, its feeders (constrained first) and substations with rated capacity, peak load, the
@@ -92,7 +106,21 @@ def access_capacity(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@router.get("/statistics", auth=None, url_name="public_statistics", summary="Public statistics (公开统计)")
+@router.get(
+    "/statistics",
+    auth=None,
+    response={200: dict[str, Any], **errors(400)},
+    openapi_extra={
+        "parameters": [
+            query_parameter(
+                "year", {"type": "integer", "minimum": FIRST_YEAR}, "the year, to this one; none: this year, to date"
+            ),
+            COUNTY_PARAMETER,
+        ]
+    },
+    url_name="public_statistics",
+    summary="Public statistics (公开统计)",
+)
 def statistics(request: HttpRequest) -> dict[str, Any]:
     """A year's figures (`?year=`, default the current year, to date) for the prefecture or one
     county (`?county=`): per customer class the handling time against its limit (count, mean, p90,

@@ -25,7 +25,7 @@ from bandian.accounts.auth import api_auth
 from bandian.accounts.models import User
 from bandian.core import limits
 from bandian.core.errors import StateConflict
-from bandian.core.schemas import ErrorOut
+from bandian.core.schemas import ERRORS, READ_ERRORS
 from bandian.core.time import SHANGHAI
 from bandian.grid.models import Feeder, Transformer
 from bandian.outages import faults, notices, planned, rules, selectors
@@ -33,15 +33,6 @@ from bandian.outages.enums import RECORDED_STAGES, PlanStatus
 from bandian.outages.services import OutageError
 
 router = Router(auth=api_auth)
-
-ERRORS: dict[int, type[Schema]] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
 
 
 class PlannedIn(Schema):
@@ -60,13 +51,13 @@ class PlannedOut(Schema):
     customers_notified: int
 
 
-class ProgressIn(Schema):
+class OutageProgressIn(Schema):
     stage: str = Field(description="one of: " + ", ".join(str(s) for s in RECORDED_STAGES))
     estimated_restoration: dt.datetime | None = None
     note: str = Field(default="", max_length=limits.SHORT_MAX)
 
 
-class ProgressOut(Schema):
+class OutageProgressOut(Schema):
     reference: str
     stage: str
     at: dt.datetime
@@ -141,8 +132,8 @@ def _outage(user: User, reference: str) -> tuple[str, Any]:
     return county_id, (plan, event)
 
 
-@router.post("/{reference}/progress", response={200: ProgressOut, **ERRORS}, summary="Record repair progress")
-def progress(request: HttpRequest, reference: str, payload: ProgressIn) -> dict[str, Any]:
+@router.post("/{reference}/progress", response={200: OutageProgressOut, **ERRORS}, summary="Record repair progress")
+def progress(request: HttpRequest, reference: str, payload: OutageProgressIn) -> dict[str, Any]:
     """A step of repair progress of an outage under way (a fault, or a planned outage that has
     begun); the customers still out are told. `partly_restored` here tells the step without
     restoring anyone (the users are chosen on the outage's page); `restored` restores everyone."""
@@ -165,7 +156,9 @@ def progress(request: HttpRequest, reference: str, payload: ProgressIn) -> dict[
     }  # fmt: skip
 
 
-@router.get("/{reference}/notices", response={200: NoticesOut, **ERRORS}, summary="The messages of an outage's notices")
+@router.get(
+    "/{reference}/notices", response={200: NoticesOut, **READ_ERRORS}, summary="The messages of an outage's notices"
+)
 def notice_messages(request: HttpRequest, reference: str) -> dict[str, Any]:
     """Each message of the outage's notices: customer, channel, status, attempts, sent and
     delivered times. The county's grid operators, supervisors and admins."""

@@ -16,7 +16,7 @@ from ninja import Router
 from bandian.accounts.models import County
 from bandian.core.countymap import CountyStyle, county_map
 from bandian.core.errors import ServiceError
-from bandian.core.schemas import ErrorOut
+from bandian.core.schemas import COUNTY_PARAMETER, errors, query_parameter
 from bandian.core.time import SHANGHAI
 from bandian.outages import public
 
@@ -104,7 +104,16 @@ router = Router()
 
 @router.get(
     "/outages",
-    response={200: dict[str, Any], 400: ErrorOut},
+    response={200: dict[str, Any], **errors(400)},
+    openapi_extra={
+        "parameters": [
+            COUNTY_PARAMETER,
+            query_parameter("from", {"type": "string", "format": "date"}, "the first day (YYYY-MM-DD); none: today"),
+            query_parameter(
+                "to", {"type": "string", "format": "date"}, f"the last day, at most {public.MAX_SPAN_DAYS} days later"
+            ),
+        ]
+    },
     summary="Current and planned outages (public)",
     description="No login. `?county=<adcode>&from=YYYY-MM-DD&to=YYYY-MM-DD`; a bad parameter is a 400 naming it.",
 )

@@ -19,7 +19,7 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router
 from ninja.errors import AuthorizationError
 from ninja.files import UploadedFile
 from ninja.responses import Status as Reply
@@ -28,8 +28,9 @@ from bandian.accounts.auth import api_auth
 from bandian.accounts.models import User
 from bandian.applications import rules as app_rules
 from bandian.applications.selectors import get_application_for_user
-from bandian.core.schemas import ErrorOut
+from bandian.core.schemas import ERRORS, READ_ERRORS, errors, file_answer
 from bandian.core.time import SHANGHAI
+from bandian.core.uploads import ALLOWED_CONTENT
 from bandian.permits import rules, selectors, services
 from bandian.permits.models import (
     ApprovalCase,
@@ -44,6 +45,7 @@ from bandian.permits.models import (
 from bandian.permits.schemas import (
     CaseOpenIn,
     CaseOut,
+    CaseWithdrawIn,
     ItemDetailOut,
     ItemListQuery,
     ItemPageOut,
@@ -51,29 +53,10 @@ from bandian.permits.schemas import (
     RefuseIn,
     RequiredNoteIn,
     SupplementIn,
-    WithdrawIn,
 )
 from bandian.policy.loader import active_policy
 
 router = Router(auth=api_auth)
-
-ERRORS: dict[int, type[Schema]] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
-# The downloads answer the file itself; the spec says so through openapi_extra.
-FILE = {
-    "responses": {
-        200: {
-            "description": "the file",
-            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
-        }
-    }
-}
 MAX_NO = 40
 
 
@@ -230,7 +213,7 @@ def _item_detail(user: User, pk: int) -> dict[str, Any]:
 
 @router.get(
     "/items",
-    response={200: ItemPageOut, **ERRORS},
+    response={200: ItemPageOut, **errors(401, 403, 422)},
     summary="Department: my department's items",
     description=(
         "The items of the caller's department, soonest due first (undated last), optionally of one "
@@ -252,7 +235,7 @@ def item_list(request: HttpRequest, query: Query[ItemListQuery]) -> dict[str, An
 
 @router.get(
     "/items/{item_id}",
-    response={200: ItemDetailOut, **ERRORS},
+    response={200: ItemDetailOut, **READ_ERRORS},
     summary="One item with its case",
     description=(
         "The item, its case (route, clock, materials) and the log. A department sees its own items "
@@ -377,7 +360,7 @@ def case_open(
 
 @router.get(
     "/cases/{no}",
-    response={200: CaseOut, **ERRORS},
+    response={200: CaseOut, **READ_ERRORS},
     summary="One case",
     description=(
         "For the county's utility staff, supervisors, and the departments with an item in it (who see "
@@ -392,8 +375,8 @@ def case_detail(request: HttpRequest, no: str) -> dict[str, Any]:
 
 @router.get(
     "/cases/{no}/materials/{pk}",
-    response=ERRORS,
-    openapi_extra=FILE,
+    response={200: None, **READ_ERRORS},
+    openapi_extra=file_answer(*ALLOWED_CONTENT, description="the material as uploaded (PDF, JPEG or PNG)"),
     url_name="permit_material",
     summary="Download a material of the case",
     description="The shared materials: for everyone who may read the case.",
@@ -412,8 +395,8 @@ def material_file(request: HttpRequest, no: str, pk: int) -> FileResponse:
 
 @router.get(
     "/cases/{no}/document",
-    response=ERRORS,
-    openapi_extra=FILE,
+    response={200: None, **READ_ERRORS},
+    openapi_extra=file_answer("application/pdf", description="the combined approval document"),
     url_name="permit_case_document",
     summary="Download the combined approval document (PDF)",
     description="Issued when the case is approved (or at intake for commitment and filing); 404 before.",
@@ -479,7 +462,7 @@ def completion_report(request: HttpRequest, no: str, payload: NoteIn | None = No
         "interval ends. A new case may then be opened. 409 when the case is no longer open."
     ),
 )
-def case_withdraw(request: HttpRequest, no: str, payload: WithdrawIn) -> dict[str, Any]:
+def case_withdraw(request: HttpRequest, no: str, payload: CaseWithdrawIn) -> dict[str, Any]:
     user, case = _utility_case(request, no)
     services.case_withdraw(case=case, actor=user, reason=payload.reason)
     return _case_out(user, _case(user, no))

@@ -50,7 +50,7 @@ class CaseOpenIn(Schema):
     )
 
 
-class WithdrawIn(Schema):
+class CaseWithdrawIn(Schema):
     reason: Text = Field(
         min_length=1,
         max_length=limits.NOTE_MAX,

@@ -3,8 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
+
+# A time of day without an offset (it is Asia/Shanghai's), written HH:MM:SS. JSON Schema's format
+# "time" is RFC 3339's, with an offset: `GET /api/v1/policy` says what it really sends instead.
+LocalTime = Annotated[
+    dt.time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?$",
+            "description": "a time of day in Asia/Shanghai, HH:MM:SS, without an offset",
+        },
+        mode="serialization",
+    ),
+]
 
 
 class Visits(BaseModel):
@@ -14,7 +29,7 @@ class Visits(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # The times of day (Asia/Shanghai) a slot may start, on working days of the official calendar.
-    times: list[dt.time] = Field(default=[dt.time(9, 0), dt.time(14, 30)], min_length=1)
+    times: list[LocalTime] = Field(default=[dt.time(9, 0), dt.time(14, 30)], min_length=1)
     slot_minutes: int = Field(default=120, ge=15, le=480)
     # A booking is made, moved or cancelled by the applicant no later than this before the slot.
     change_hours: int = Field(default=24, ge=0, le=24 * 14)

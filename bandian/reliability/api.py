@@ -16,6 +16,7 @@ from pydantic import Field
 
 from bandian.accounts.auth import api_auth
 from bandian.core import limits
+from bandian.core.schemas import errors
 from bandian.reliability import rules, selectors
 
 router = Router()
@@ -25,7 +26,12 @@ class YearPath(Schema):
     year: int = Field(ge=limits.FIRST_YEAR, le=limits.LAST_YEAR, description="the calendar year (Asia/Shanghai)")
 
 
-@router.get("/{year}", auth=api_auth, summary="Reliability figures of a year (requirements §6)")
+@router.get(
+    "/{year}",
+    auth=api_auth,
+    response={200: dict[str, Any], **errors(401, 403, 422)},
+    summary="Reliability figures of a year (requirements §6)",
+)
 def year_figures(request: HttpRequest, path: Path[YearPath]) -> dict[str, Any]:
     """SAIDI, SAIFI, CAIDI, RS-1/2/3, planned and fault hours, momentary interruptions, CEMI-1..5 and
     CELID-8h by area class (with the policy's target), by county and in total, for the whole year."""

@@ -16,6 +16,7 @@ from bandian.accounts.auth import api_auth
 from bandian.applications.compliance import compliance_report, row_types
 from bandian.core import limits
 from bandian.core.errors import ServiceError
+from bandian.core.schemas import errors
 from bandian.core.time import SHANGHAI
 from bandian.policy.loader import active_policy
 from bandian.supervision import annual, complaints, contractors, rules
@@ -56,7 +57,12 @@ class ComplianceOut(Schema):
     by_class: dict[str, ClassLine]
 
 
-@router.get("/compliance", auth=api_auth, response=ComplianceOut, summary="Compliance report (requirements §5)")
+@router.get(
+    "/compliance",
+    auth=api_auth,
+    response={200: ComplianceOut, **errors(401, 403, 422, 503)},
+    summary="Compliance report (requirements §5)",
+)
 def compliance(request: HttpRequest, query: Query[ComplianceQuery]) -> dict[str, Any]:
     """The §5 compliance report for the applications energised in `year`: supervisors and admins."""
     if not rules.can_view_compliance(request.auth):  # type: ignore[attr-defined]
@@ -88,7 +94,10 @@ class RectificationOut(Schema):
 
 
 @router.get(
-    "/rectifications", auth=api_auth, response=list[RectificationOut], summary="The rectification list (问题清单)"
+    "/rectifications",
+    auth=api_auth,
+    response={200: list[RectificationOut], **errors(401, 403, 422)},
+    summary="The rectification list (问题清单)",
 )
 def rectifications(request: HttpRequest, query: Query[RectificationQuery]) -> list[dict[str, Any]]:
     """The items this caller may see (supervisors: all; a responsible unit: its own), newest first."""
@@ -132,7 +141,12 @@ class PlanOut(Schema):
     status: str = Field(description="submitted (by the due day), late (after it), missing (not filed, past due) or due")
 
 
-@router.get("/annual-plans", auth=api_auth, response=list[PlanOut], summary="The utility's annual plans")
+@router.get(
+    "/annual-plans",
+    auth=api_auth,
+    response={200: list[PlanOut], **errors(401, 403, 422)},
+    summary="The utility's annual plans",
+)
 def annual_plans(request: HttpRequest, query: Query[PlanQuery]) -> list[dict[str, Any]]:
     """Each year's implementation plan: due day, when it was filed, and its status."""
     if not rules.can_view_annual_plans(request.auth):  # type: ignore[attr-defined]
@@ -163,7 +177,12 @@ class ComplaintOut(Schema):
     phone: str = Field(description="masked (138****0001) unless the caller handles the complaint")
 
 
-@router.get("/complaints", auth=api_auth, response=list[ComplaintOut], summary="Complaints (12398 / 95598)")
+@router.get(
+    "/complaints",
+    auth=api_auth,
+    response={200: list[ComplaintOut], **errors(401, 403, 422)},
+    summary="Complaints (12398 / 95598)",
+)
 def complaint_list(request: HttpRequest, query: Query[ComplaintQuery]) -> list[dict[str, Any]]:
     """The complaints received in `year` that the caller may see (supervisors: all; the utility's
     staff: their county's; an applicant: their own)."""
@@ -212,7 +231,12 @@ class ContractorOut(Schema):
     reasons: list[str] = Field(description="licence_not_valid (built without a valid licence), concentration (三指定)")
 
 
-@router.get("/contractors", auth=api_auth, response=list[ContractorOut], summary="The contractors' register")
+@router.get(
+    "/contractors",
+    auth=api_auth,
+    response={200: list[ContractorOut], **errors(401, 403, 422)},
+    summary="The contractors' register",
+)
 def contractor_list(request: HttpRequest, query: Query[ContractorQuery]) -> list[dict[str, Any]]:
     """The licence register (承装（修、试）电力设施许可证) with the flags: supervisors and admins."""
     if not rules.can_view_compliance(request.auth):  # type: ignore[attr-defined]
@@ -249,7 +273,12 @@ class DashboardOut(Schema):
     targets: list[TargetOut]
 
 
-@router.get("/dashboard", auth=api_auth, response=DashboardOut, summary="Every target of the plan for a year")
+@router.get(
+    "/dashboard",
+    auth=api_auth,
+    response={200: DashboardOut, **errors(400, 401, 403, 422, 503)},
+    summary="Every target of the plan for a year",
+)
 def dashboard_api(request: HttpRequest, query: Query[DashboardQuery]) -> dict[str, Any]:
     """Every target against its limit (met / at_risk / missed / no_data), for the prefecture or a county."""
     if not rules.can_view_compliance(request.auth):  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ from pydantic import Field
 
 from bandian.accounts.auth import api_auth
 from bandian.core import limits
-from bandian.core.schemas import ErrorOut
+from bandian.core.schemas import errors
 from bandian.core.time import SHANGHAI
 from bandian.outages.figures import outage_figures
 from bandian.supervision import rules
@@ -47,7 +47,7 @@ class OutagesQuery(Schema):
 
 
 @router.get(
-    "/outages", auth=api_auth, response={200: dict[str, Any], 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    "/outages", auth=api_auth, response={200: dict[str, Any], **errors(401, 403, 422)},
     summary="Outage notices per county and month",
 )  # fmt: skip
 def outages_api(request: HttpRequest, query: Query[OutagesQuery]) -> dict[str, Any]:

@@ -213,6 +213,9 @@ def test_only_get_is_answered(alice, kaili):
     app = submitted(alice, kaili)
     response = Client().post(f"{BASE}/progress?no={app.no}&phone_last4=0001")
     assert response.status_code == 405 and response["Allow"] == "GET"
+    # JSON like every other error of the API, not Django's plain text
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert "POST" in response.json()["detail"] and "GET" in response.json()["detail"]
 
 
 def test_the_route_served_is_the_one_documented(client):

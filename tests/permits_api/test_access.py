@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from bandian.permits.models import ItemStatus
+from tests.api.openapi_check import assert_conforms
 from tests.conftest import pdf_upload
 from tests.permits_api.conftest import BASE, bearer, item_id, post_json
 
@@ -145,4 +146,5 @@ def test_the_material_downloads_for_those_concerned(case, who, request):
     material = case.materials.first()
     response = bearer(user).get(f"{BASE}/cases/{case.no}/materials/{material.pk}")
     assert response.status_code == 200
+    assert_conforms("get", "/api/v1/permits/cases/{no}/materials/{pk}", response)  # its media type, documented
     assert b"".join(response.streaming_content).startswith(b"%PDF")

@@ -28,20 +28,11 @@ from bandian.applications.contracts.selectors import contract_status
 from bandian.applications.contracts.verify import verify_contract
 from bandian.applications.models import Application
 from bandian.core.errors import ServiceError
-from bandian.core.schemas import ErrorOut
+from bandian.core.schemas import ERRORS, READ_ERRORS, errors, file_answer
 from bandian.core.time import SHANGHAI
 
 router = Router(auth=api_auth)
 public_router = Router()
-
-ERRORS: dict[int, type[Schema]] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
 
 
 class ContractOut(Schema):
@@ -100,7 +91,8 @@ def _out(app: Application, contract: Contract | None, stage: str) -> dict[str, A
 
 @router.get(
     "/{no}/contract",
-    response={200: None, **ERRORS},
+    response={200: None, **READ_ERRORS},
+    openapi_extra=file_answer("application/pdf", description="the contract, sealed once sealed"),
     summary="The supply contract as a PDF (sealed once sealed): the applicant and the county's staff",
 )
 def contract_pdf(request: HttpRequest, no: str) -> HttpResponse:
@@ -115,7 +107,7 @@ def contract_pdf(request: HttpRequest, no: str) -> HttpResponse:
     return response
 
 
-@router.get("/{no}/contract/status", response={200: ContractOut, **ERRORS}, summary="The contract's state")
+@router.get("/{no}/contract/status", response={200: ContractOut, **READ_ERRORS}, summary="The contract's state")
 def contract_state(request: HttpRequest, no: str) -> dict[str, Any]:
     app = _get(request, no, rules.can_download, _("只有申请人和本县（市）的工作人员可以查看合同"))
     status = contract_status(app)
@@ -151,7 +143,7 @@ def contract_sign(request: HttpRequest, no: str, payload: SignIn) -> dict[str, A
 
 @public_router.post(
     "/contracts/verify",
-    response={200: VerificationOut, 400: ErrorOut, 422: ErrorOut},
+    response={200: VerificationOut, **errors(400, 422)},
     summary="Anyone: verify a contract PDF (multipart `file`)",
     auth=None,
 )

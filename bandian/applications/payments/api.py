@@ -25,7 +25,7 @@ from bandian.applications.models import Application
 from bandian.applications.payments import rules, selectors, services
 from bandian.applications.payments.models import OrderStatus, PaymentOrder
 from bandian.core import limits
-from bandian.core.schemas import ErrorOut
+from bandian.core.schemas import ERRORS, READ_ERRORS, ErrorOut, errors
 from bandian.core.time import SHANGHAI
 from bandian.policy.fees import FeeItem
 
@@ -159,9 +159,6 @@ def order_out(order: PaymentOrder, *, app: Application, user: User) -> dict[str,
     }
 
 
-ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-
-
 @router.get("/public/fees", response=list[FeeOut], auth=None, summary="The fee catalogue in force (收费项目目录清单)")
 def public_fees(request: HttpRequest) -> list[dict[str, Any]]:
     """Every item that may be charged today, with its legal basis. Nothing outside it may be."""
@@ -171,7 +168,7 @@ def public_fees(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get(
     "/applications/{no}/payment-orders",
     auth=api_auth,
-    response={200: list[PaymentOrderOut], **ERRORS},
+    response={200: list[PaymentOrderOut], **READ_ERRORS},
     summary="An application's payment orders",
 )
 def payment_orders(request: HttpRequest, no: str) -> list[dict[str, Any]]:
@@ -184,7 +181,7 @@ def payment_orders(request: HttpRequest, no: str) -> list[dict[str, Any]]:
 @router.post(
     "/applications/{no}/payment-orders",
     auth=api_auth,
-    response={201: PaymentOrderOut, 400: ItemRefusedOut | ErrorOut, **ERRORS},  # type: ignore[dict-item]
+    response={201: PaymentOrderOut, **ERRORS, 400: ItemRefusedOut | ErrorOut},  # type: ignore[dict-item]
     summary="Staff: issue a payment order from catalogue items",
 )
 def payment_order_issue(request: HttpRequest, no: str, payload: PaymentOrderIn) -> Reply[dict[str, Any]]:
@@ -215,7 +212,7 @@ def _order(app: Application, order_no: str) -> PaymentOrder:
 @router.post(
     "/applications/{no}/payment-orders/{order_no}/cancel",
     auth=api_auth,
-    response={200: PaymentOrderOut, 400: ErrorOut, **ERRORS},
+    response={200: PaymentOrderOut, **ERRORS},
     summary="Staff: cancel an order waiting for payment, with the reason (JSON `reason`)",
 )
 def payment_order_cancel(request: HttpRequest, no: str, order_no: str, payload: ReasonIn) -> dict[str, Any]:
@@ -231,7 +228,7 @@ def payment_order_cancel(request: HttpRequest, no: str, order_no: str, payload: 
 @router.post(
     "/applications/{no}/payment-orders/{order_no}/refund",
     auth=api_auth,
-    response={200: PaymentOrderOut, 400: ErrorOut, **ERRORS},
+    response={200: PaymentOrderOut, **ERRORS},
     summary="Staff: refund a paid order in full through its provider, with the reason (JSON `reason`)",
 )
 def payment_order_refund(request: HttpRequest, no: str, order_no: str, payload: ReasonIn) -> dict[str, Any]:
@@ -256,7 +253,7 @@ class ChargedOut(Schema):
 @router.get(
     "/supervision/zero-investment-charges",
     auth=api_auth,
-    response={200: list[ChargedOut], **ERRORS},
+    response={200: list[ChargedOut], **errors(401, 403)},
     summary="Supervisors: every zero-investment application that was charged",
 )
 def zero_investment_charges(request: HttpRequest) -> list[dict[str, Any]]:

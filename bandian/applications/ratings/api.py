@@ -21,21 +21,12 @@ from bandian.applications.ratings import rules, selectors, services
 from bandian.applications.ratings.models import Level, Rating
 from bandian.core.errors import ServiceError
 from bandian.core.limits import parse_year
-from bandian.core.schemas import ErrorOut
+from bandian.core.schemas import ERRORS, READ_ERRORS, errors
 from bandian.core.time import SHANGHAI
 from bandian.policy.loader import active_policy
 
 router = Router(auth=api_auth)
 public_router = Router()
-
-ERRORS: dict[int, type[Schema]] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
 
 
 class RatingIn(Schema):
@@ -131,7 +122,7 @@ def rate(request: HttpRequest, no: str, payload: RatingIn) -> Reply:
     return Reply(201, rating_out(rating))
 
 
-@router.get("/{no}/rating", response={200: RatingOut, **ERRORS}, summary="The rating and its follow-up")
+@router.get("/{no}/rating", response={200: RatingOut, **READ_ERRORS}, summary="The rating and its follow-up")
 def rating(request: HttpRequest, no: str) -> dict[str, Any]:
     app = api_application(request, no)
     if not rules.can_see_rating(api_user(request), app):
@@ -144,7 +135,7 @@ def rating(request: HttpRequest, no: str) -> dict[str, Any]:
 
 @public_router.get(
     "/ratings",
-    response={200: FiguresOut, 400: ErrorOut},
+    response={200: FiguresOut, **errors(400)},
     auth=None,
     summary="Published rating figures per county and month",
 )

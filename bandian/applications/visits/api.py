@@ -19,20 +19,11 @@ from bandian.accounts.auth import api_auth
 from bandian.applications.api import api_application, api_user
 from bandian.applications.visits import rules, selectors, services
 from bandian.applications.visits.models import Booking, VisitSlot
-from bandian.core.schemas import ErrorOut
+from bandian.core.schemas import ERRORS, READ_ERRORS
 from bandian.core.time import SHANGHAI
 from bandian.policy.loader import active_policy
 
 router = Router(auth=api_auth)
-
-ERRORS: dict[int, type[Schema]] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
 
 
 class SlotOut(Schema):
@@ -84,7 +75,9 @@ def booking_out(booking: Booking) -> dict[str, Any]:
     }
 
 
-@router.get("/{no}/visit-slots", response={200: SlotsOut, **ERRORS}, summary="High voltage: the visit slots to book")
+@router.get(
+    "/{no}/visit-slots", response={200: SlotsOut, **READ_ERRORS}, summary="High voltage: the visit slots to book"
+)
 def visit_slots(request: HttpRequest, no: str) -> dict[str, Any]:
     app = api_application(request, no)
     if not rules.can_see_slots(api_user(request), app):
